@@ -1,4 +1,10 @@
 /** Public API of divergence-triangle. Notebooks import this (compiled) module by the package name. */
-export * from './models/types';
+export * from './errors';
 export * from './backend/index';
-export * from "./errors";
+export * from './models/index';
+export * from './objectives/index';
+export * from './train/index';
+export * from './data/index';
+export * from './landscape/index';
+export * from './metrics/index';
+export * from './viz/index';

@@ -1,0 +1,2 @@
+/** Public API of lib/data (re-exported from lib/index.ts). */
+export {};

@@ -1,0 +1,2 @@
+/** Public API of lib/metrics (re-exported from lib/index.ts). */
+export {};

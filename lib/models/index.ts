@@ -1,0 +1,3 @@
+/** Public API of lib/models (re-exported from lib/index.ts). */
+export {};
+export * from './types';

@@ -1,0 +1,2 @@
+/** Public API of lib/viz (re-exported from lib/index.ts). */
+export {};
