@@ -105,7 +105,7 @@ export function langevinJoint(
   let state: tf.Tensor[] = x0.map((x) => x.clone());
   let cur = scoreAndGrad(state);
   const scores: number[] = [];
-  let acceptedTotal = tf.scalar(0);
+  let acceptedTotal: tf.Tensor = tf.scalar(0);
   for (let step = 0; step < opts.steps; step++) {
     const stepSeed = mixSeed(opts.seed, step);
     const next = tf.tidy(() => {
