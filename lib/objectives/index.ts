@@ -1,2 +1,6 @@
 /** Public API of lib/objectives (re-exported from lib/index.ts). */
-export {};
+export * from './gaussian';
+export * from './scaling';
+export * from './triangle';
+export * from './vae';
+export * from './latent-ebm';

@@ -1,0 +1,404 @@
+/**
+ * Typed training presets, three scales each:
+ *   quick — seconds; tests, CI and the notebooks' quick runs.
+ *   cpu   — the most faithful configuration that finishes within about an hour on 2 cores with the
+ *           fastest backend.
+ *   paper — the paper's architecture, batch and schedule (needs a GPU-class machine to finish).
+ * `resolvePreset(name, overrides)` applies `--set key=value` overrides, coercing each string to the
+ * field's type and rejecting unknown presets, unknown keys and wrong types with one-line UserErrors.
+ *
+ * Adding a method: extend TrainingMethod, add its presets to PRESET_LIST, and a case to the runner's
+ * switch (lib/train/runner.ts). Adding a field: extend TrainPreset and PRESET_FIELDS (the mapped type
+ * makes the compiler insist on both).
+ */
+import { UserError } from '../errors';
+import type { EnergyForm } from '../models/types';
+import { SCALING_NAMES, type ScalingName } from '../objectives/scaling';
+import type { DimReduction } from '../objectives/gaussian';
+
+export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp';
+export const TRAINING_METHODS: readonly TrainingMethod[] = ['triangle', 'vae', 'wake-sleep', 'latent-ebm', 'acd', 'abp'];
+
+export type PresetScale = 'quick' | 'cpu' | 'paper';
+export const PRESET_SCALES: readonly PresetScale[] = ['quick', 'cpu', 'paper'];
+
+/** Architectures of lib/models (its ArchName). */
+export type PresetArch = 'mnist' | 'cifar' | 'celeba' | 'large' | 'texture' | 'dyntex' | 'mlp2d';
+export const PRESET_ARCHS: readonly PresetArch[] = ['mnist', 'cifar', 'celeba', 'large', 'texture', 'dyntex', 'mlp2d'];
+const ENERGY_FORMS: readonly EnergyForm[] = ['identity', 'softplus', 'tanh', 'sigmoid'];
+
+export interface TrainPreset {
+  /** e.g. 'mnist-quick' (not overridable) */
+  name: string;
+  scale: PresetScale;
+  description: string;
+  method: TrainingMethod;
+
+  // Data (lib/data loadDataset).
+  /** loadDataset name: 'mnist', 'fashion-mnist', 'cifar10', 'celeba', 'toy2d-ring8', … */
+  dataset: string;
+  /** Use at most this many training images; 0 = all. */
+  dataLimit: number;
+  /** Resize to this side length; 0 = native size. */
+  imageSize: number;
+  /** Keep only these class labels; [] = all. */
+  classes: number[];
+
+  // Networks (lib/models ModelOptions); optional fields fall back to the architecture's default.
+  arch: PresetArch;
+  /** Channel multiplier of the conv nets (1 = the paper's widths). */
+  width: number;
+  latentDim: number;
+  /** Hidden units of the 'mlp2d' networks. */
+  hidden?: number;
+  energyForm: EnergyForm;
+  batchNorm?: boolean;
+  spectralNorm?: boolean;
+
+  // Schedule.
+  batchSize: number;
+  epochs: number;
+  /** Total iterations; 0 = epochs × batches per epoch. */
+  iterations: number;
+  /** θ-steps per iteration (§4.3: several, so x̃ settles near minima of −f_α). */
+  generatorSteps: number;
+
+  // Optimizers (Adam per network).
+  lrEbm: number;
+  lrGen: number;
+  lrInf: number;
+  beta1: number;
+  beta2: number;
+  /** Learning-rate factor per epoch. */
+  lrDecay: number;
+  weightDecayEbm: number;
+  weightDecayGen: number;
+  weightDecayInf: number;
+  /** Global gradient-norm clip per network; 0 = none. */
+  clipNorm: number;
+
+  // Objective scaling (lib/objectives/scaling.ts); the optional fields replace the named scaling's.
+  scaling: ScalingName;
+  sigma?: number;
+  klReduction?: DimReduction;
+  latentNllWeight?: number;
+
+  // Bookkeeping.
+  /** Write the checkpoint every this many iterations (and always at the end); 0 = only at the end. */
+  checkpointEvery: number;
+  /** Append a metrics.jsonl line every this many iterations. */
+  logEvery: number;
+  seed: number;
+}
+
+type FieldSpec =
+  | { kind: 'number'; integer?: boolean; min?: number; optional?: true }
+  | { kind: 'boolean'; optional?: true }
+  | { kind: 'string'; choices?: readonly string[]; optional?: true; fixed?: true }
+  | { kind: 'integers' };
+
+const int = (min = 0): FieldSpec => ({ kind: 'number', integer: true, min });
+const num = (min?: number): FieldSpec => ({ kind: 'number', min });
+
+/** Type and domain of every field; the mapped type forces an entry per TrainPreset key. */
+export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } = {
+  name: { kind: 'string', fixed: true },
+  scale: { kind: 'string', fixed: true },
+  description: { kind: 'string', fixed: true },
+  method: { kind: 'string', choices: TRAINING_METHODS },
+  dataset: { kind: 'string' },
+  dataLimit: int(),
+  imageSize: int(),
+  classes: { kind: 'integers' },
+  arch: { kind: 'string', choices: PRESET_ARCHS },
+  width: num(0),
+  latentDim: int(1),
+  hidden: { kind: 'number', integer: true, min: 1, optional: true },
+  energyForm: { kind: 'string', choices: ENERGY_FORMS },
+  batchNorm: { kind: 'boolean', optional: true },
+  spectralNorm: { kind: 'boolean', optional: true },
+  batchSize: int(1),
+  epochs: int(0),
+  iterations: int(0),
+  generatorSteps: int(1),
+  lrEbm: num(0),
+  lrGen: num(0),
+  lrInf: num(0),
+  beta1: num(0),
+  beta2: num(0),
+  lrDecay: num(0),
+  weightDecayEbm: num(0),
+  weightDecayGen: num(0),
+  weightDecayInf: num(0),
+  clipNorm: num(0),
+  scaling: { kind: 'string', choices: SCALING_NAMES },
+  sigma: { kind: 'number', min: 0, optional: true },
+  klReduction: { kind: 'string', choices: ['sum', 'mean'], optional: true },
+  latentNllWeight: { kind: 'number', min: 0, optional: true },
+  checkpointEvery: int(0),
+  logEvery: int(1),
+  seed: int(0),
+};
+
+/**
+ * The authors' optimizer settings (ENVIRONMENT.md): Adam β = (0.5, 0.999), lr EBM 1e-4, generator and
+ * inference 3e-4, ×0.998 per epoch, generator weight decay 5e-4, clip 100; their scaling of the terms.
+ */
+const AUTHORS_TRIANGLE = {
+  method: 'triangle',
+  lrEbm: 1e-4,
+  lrGen: 3e-4,
+  lrInf: 3e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  lrDecay: 0.998,
+  weightDecayEbm: 0,
+  weightDecayGen: 5e-4,
+  weightDecayInf: 0,
+  clipNorm: 100,
+  generatorSteps: 1,
+  scaling: 'authors',
+  energyForm: 'identity',
+  seed: 1,
+} as const satisfies Partial<TrainPreset>;
+
+const NO_CLASSES: number[] = [];
+
+/** MNIST-like 28×28 presets of one method on one dataset (Table 6 networks). */
+function mnistFamily(prefix: string, dataset: string, base: Omit<TrainPreset, 'name' | 'scale' | 'description' | 'dataset' | 'dataLimit' | 'imageSize' | 'classes' | 'arch' | 'width' | 'latentDim' | 'batchSize' | 'epochs' | 'iterations' | 'checkpointEvery' | 'logEvery'>, what: string): TrainPreset[] {
+  const common = { ...base, dataset, imageSize: 0, classes: NO_CLASSES, arch: 'mnist' as const, latentDim: 100 };
+  return [
+    {
+      ...common,
+      name: `${prefix}-quick`,
+      scale: 'quick',
+      description: `${what} on ${dataset}, 1/8-width Table 6 networks, 512 images, batch 16, 40 iterations (seconds; smoke test)`,
+      dataLimit: 512,
+      width: 0.125,
+      batchSize: 16,
+      epochs: 1,
+      iterations: 40,
+      checkpointEvery: 0,
+      logEvery: 5,
+    },
+    {
+      ...common,
+      name: `${prefix}-cpu`,
+      scale: 'cpu',
+      description: `${what} on ${dataset}, 1/4-width Table 6 networks, 10,000 images, batch 100, 10 epochs (about an hour on 2 cores)`,
+      dataLimit: 10000,
+      width: 0.25,
+      batchSize: 100,
+      epochs: 10,
+      iterations: 0,
+      checkpointEvery: 100,
+      logEvery: 10,
+    },
+    {
+      ...common,
+      name: `${prefix}-paper`,
+      scale: 'paper',
+      description: `${what} on ${dataset}, Table 6 networks, batch 100, 100 epochs (GPU-class machine)`,
+      dataLimit: 0,
+      width: 1,
+      batchSize: 100,
+      epochs: 100,
+      iterations: 0,
+      checkpointEvery: 1000,
+      logEvery: 50,
+    },
+  ];
+}
+
+/** Presets for data the user provides (CIFAR-10, CelebA): Tables 4–5 networks. */
+function imageFamily(prefix: string, dataset: string, arch: PresetArch, imageSize: number, paperLimit: number, what: string): TrainPreset[] {
+  const common = { ...AUTHORS_TRIANGLE, dataset, imageSize, classes: NO_CLASSES, arch, latentDim: 100 };
+  return [
+    {
+      ...common,
+      name: `${prefix}-quick`,
+      scale: 'quick',
+      description: `${what}, 1/8-width networks, 256 images, batch 8, 20 iterations (seconds; smoke test)`,
+      dataLimit: 256,
+      width: 0.125,
+      batchSize: 8,
+      epochs: 1,
+      iterations: 20,
+      checkpointEvery: 0,
+      logEvery: 5,
+    },
+    {
+      ...common,
+      name: `${prefix}-cpu`,
+      scale: 'cpu',
+      description: `${what}, 1/4-width networks, 5,000 images, batch 100, 5 epochs (about an hour on 2 cores)`,
+      dataLimit: 5000,
+      width: 0.25,
+      batchSize: 100,
+      epochs: 5,
+      iterations: 0,
+      checkpointEvery: 50,
+      logEvery: 10,
+    },
+    {
+      ...common,
+      name: `${prefix}-paper`,
+      scale: 'paper',
+      description: `${what}, the paper's networks, batch 100, 100 epochs (GPU-class machine)`,
+      dataLimit: paperLimit,
+      width: 1,
+      batchSize: 100,
+      epochs: 100,
+      iterations: 0,
+      checkpointEvery: 1000,
+      logEvery: 50,
+    },
+  ];
+}
+
+const TRIANGLE_BASE = { ...AUTHORS_TRIANGLE };
+/** VAE baseline: a true ELBO (paper scaling: KL summed over latent dims), same networks and optimizers. */
+const VAE_BASE = { ...AUTHORS_TRIANGLE, method: 'vae', scaling: 'paper', weightDecayInf: 5e-4 } as const;
+/** Wake-sleep baseline: wake = reconstruction, sleep = −log q_φ(z | g(z)) with weight 1. */
+const WAKE_SLEEP_BASE = { ...AUTHORS_TRIANGLE, method: 'wake-sleep', scaling: 'paper' } as const;
+
+/** 2-D toy data: small MLPs, large learning rates, hundreds of iterations. */
+const TOY2D: TrainPreset[] = [
+  {
+    ...AUTHORS_TRIANGLE,
+    name: 'toy2d-quick',
+    scale: 'quick',
+    description: 'triangle on the 8-Gaussian ring, 2-D MLPs: every mode covered by samples and an energy minimum near each (under a minute)',
+    dataset: 'toy2d-ring8',
+    dataLimit: 0,
+    imageSize: 0,
+    classes: NO_CLASSES,
+    arch: 'mlp2d',
+    width: 1,
+    latentDim: 2,
+    hidden: 64,
+    batchSize: 128,
+    epochs: 1,
+    iterations: 600,
+    lrEbm: 1e-3,
+    lrGen: 1e-3,
+    lrInf: 1e-3,
+    lrDecay: 1,
+    weightDecayGen: 0,
+    scaling: 'paper',
+    sigma: 0.1,
+    checkpointEvery: 0,
+    logEvery: 20,
+  },
+  {
+    ...AUTHORS_TRIANGLE,
+    name: 'toy2d-cpu',
+    scale: 'cpu',
+    description: 'triangle on the 25-Gaussian grid, 2-D MLPs, 5,000 iterations (minutes)',
+    dataset: 'toy2d-grid25',
+    dataLimit: 0,
+    imageSize: 0,
+    classes: NO_CLASSES,
+    arch: 'mlp2d',
+    width: 1,
+    latentDim: 2,
+    hidden: 128,
+    batchSize: 256,
+    epochs: 1,
+    iterations: 5000,
+    lrEbm: 1e-3,
+    lrGen: 1e-3,
+    lrInf: 1e-3,
+    lrDecay: 1,
+    weightDecayGen: 0,
+    scaling: 'paper',
+    sigma: 0.1,
+    checkpointEvery: 500,
+    logEvery: 50,
+  },
+];
+
+/** Every preset, in display order. Methods added by other trainers append their lists here. */
+export const PRESET_LIST: readonly TrainPreset[] = [
+  ...TOY2D,
+  ...mnistFamily('mnist', 'mnist', TRIANGLE_BASE, 'divergence triangle'),
+  ...mnistFamily('fashion-mnist', 'fashion-mnist', TRIANGLE_BASE, 'divergence triangle'),
+  ...mnistFamily('mnist-vae', 'mnist', VAE_BASE, 'VAE baseline'),
+  ...mnistFamily('mnist-wake-sleep', 'mnist', WAKE_SLEEP_BASE, 'wake-sleep baseline'),
+  ...imageFamily('cifar10', 'cifar10', 'cifar', 0, 0, 'divergence triangle on CIFAR-10 32×32 (Table 5 networks; data provided by the user)'),
+  ...imageFamily('celeba', 'celeba', 'celeba', 64, 9000, 'divergence triangle on CelebA 64×64 (Table 4 networks, 9,000 images as §4.1.1; data provided by the user)'),
+];
+
+export const PRESETS: Readonly<Record<string, TrainPreset>> = Object.fromEntries(PRESET_LIST.map((p) => [p.name, p]));
+
+export function presetNames(): string[] {
+  return PRESET_LIST.map((p) => p.name);
+}
+
+function coerce(preset: string, key: string, spec: FieldSpec, raw: string): unknown {
+  const v = raw.trim();
+  const bad = (what: string) => new UserError(`preset ${preset}: --set ${key}=${raw}: ${what}`);
+  if ('optional' in spec && spec.optional && (v === 'default' || v === '')) return undefined;
+  switch (spec.kind) {
+    case 'number': {
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) && v !== 'Infinity') throw bad(`${key} must be a number`);
+      const n = Number(v);
+      if (spec.integer && !Number.isInteger(n)) throw bad(`${key} must be a whole number`);
+      if (spec.min !== undefined && n < spec.min) throw bad(`${key} must be ≥ ${spec.min}`);
+      return n;
+    }
+    case 'boolean':
+      if (v === 'true' || v === '1') return true;
+      if (v === 'false' || v === '0') return false;
+      throw bad(`${key} must be true or false${spec.optional ? ' (or default)' : ''}`);
+    case 'string':
+      if (spec.fixed) throw bad(`${key} cannot be overridden; pick another preset instead`);
+      if (spec.choices && !spec.choices.includes(v)) throw bad(`${key} must be one of ${spec.choices.join(', ')}${spec.optional ? ', default' : ''}`);
+      return v;
+    case 'integers': {
+      if (v === '') return [];
+      const parts = v.split(',').map((s) => s.trim());
+      if (!parts.every((s) => /^-?\d+$/.test(s))) throw bad(`${key} must be a comma-separated list of whole numbers, e.g. 0,1,7`);
+      return parts.map(Number);
+    }
+    default: {
+      const never: never = spec;
+      throw new Error(`unknown field kind ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * A preset with `--set key=value` overrides applied.
+ * @param name a key of PRESETS
+ * @param overrides field → string value, coerced to the field's type
+ * @throws UserError naming the valid presets, keys or values
+ */
+export function resolvePreset(name: string, overrides: Record<string, string> = {}): TrainPreset {
+  const base = PRESETS[name];
+  if (!base) throw new UserError(`unknown preset "${name}"; valid presets: ${presetNames().join(', ')}`);
+  const out: Record<string, unknown> = { ...base, classes: [...base.classes] };
+  for (const [key, raw] of Object.entries(overrides)) {
+    const spec = (PRESET_FIELDS as Record<string, FieldSpec>)[key];
+    if (!spec) {
+      const valid = Object.keys(PRESET_FIELDS).filter((k) => !('fixed' in PRESET_FIELDS[k as keyof TrainPreset]));
+      throw new UserError(`preset ${name}: unknown key "${key}" in --set ${key}=${raw}; valid keys: ${valid.join(', ')}`);
+    }
+    out[key] = coerce(name, key, spec, raw);
+  }
+  return out as unknown as TrainPreset;
+}
+
+/**
+ * Parses `--set` strings ("key=value") into an overrides map.
+ * @throws UserError for an entry without "="
+ */
+export function parseOverrides(entries: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of entries) {
+    const i = e.indexOf('=');
+    if (i <= 0) throw new UserError(`--set ${e}: expected key=value, e.g. --set batchSize=64`);
+    out[e.slice(0, i).trim()] = e.slice(i + 1);
+  }
+  return out;
+}
