@@ -1,0 +1,523 @@
+/**
+ * The native CPU engine: a tfjs backend named 'native' that is the pure-JS cpu backend
+ * (MathBackendCPU, same tensor storage, same kernels) with its heavy kernels replaced by oneDNN
+ * primitives called through a Node-API addon (lib/backend/native/, built by
+ * environment/build-native.sh).
+ *
+ * The addon works in place on the cpu backend's Float32Arrays: inputs are read where they are and
+ * outputs are written into a Float32Array allocated here, which then becomes the output tensor's
+ * storage. oneDNN primitives are cached by shape and attributes inside the addon, so a training
+ * loop builds each one once.
+ *
+ * A call the engine cannot serve (an unfused activation, int32 operands, a broadcast it does not
+ * map, padding oneDNN rejects) runs the cpu backend's own kernel instead and is counted in
+ * `nativeEngineStats().fallbacks`, so tests and the bench can tell.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import * as tf from '@tensorflow/tfjs';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+/** The addon's interface (lib/backend/native/src/*.cc). */
+interface NativeAddon {
+  conv(params: Int32Array, alpha: number, a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array): void;
+  matmul(params: Int32Array, alpha: number, a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array): void;
+  setNumThreads(n: number): number;
+  getNumThreads(): number;
+  cacheStats(): { size: number; hits: number; misses: number; impls: [string, string][] };
+  clearCache(): void;
+  dnnlVersion(): string;
+}
+
+export type NativeLoadResult =
+  | { ok: true; addonPath: string; threads: number; dnnlVersion: string }
+  | { ok: false; reason: string };
+
+export interface NativeLoadOptions {
+  /** The .node file to load; default `$DTRI_NATIVE_ADDON` or lib/backend/native/build/Release/dtri_native.node. */
+  addonPath?: string;
+  /** OpenMP threads; default `$OMP_NUM_THREADS` if set, otherwise the number of cores. */
+  threads?: number;
+}
+
+export interface NativeEngineStats {
+  /** Cached oneDNN primitives, cache hits and misses since load (or the last clear). */
+  cacheSize: number;
+  cacheHits: number;
+  cacheMisses: number;
+  /** oneDNN implementation per cached primitive, e.g. ['c', 'brg:avx512_core'] (c conv, m matmul). */
+  impls: [string, string][];
+  /** Calls per kernel that ran the cpu backend's kernel instead, and the last reason. */
+  fallbacks: Record<string, { count: number; reason: string }>;
+}
+
+export const NATIVE_BACKEND_NAME = 'native';
+
+/** Kernels the native engine implements (everything else is the cpu backend's). */
+export const NATIVE_KERNEL_NAMES: readonly string[] = [
+  tf.Conv2D,
+  tf.Conv2DBackpropInput,
+  tf.Conv2DBackpropFilter,
+  tf.FusedConv2D,
+  tf.Conv3D,
+  tf.Conv3DBackpropInputV2,
+  tf.Conv3DBackpropFilterV2,
+  tf.BatchMatMul,
+  tf._FusedMatMul,
+];
+
+let addon: NativeAddon | null = null;
+let loaded: (NativeLoadResult & { ok: true }) | null = null;
+const fallbacks: Record<string, { count: number; reason: string }> = {};
+
+/** The directory holding package.json, found by walking up from this file (lib/ or dist/). */
+function projectRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return path.resolve(__dirname, '..', '..');
+    dir = up;
+  }
+}
+
+export function defaultNativeAddonPath(): string {
+  return (
+    process.env.DTRI_NATIVE_ADDON ||
+    path.join(projectRoot(), 'lib', 'backend', 'native', 'build', 'Release', 'dtri_native.node')
+  );
+}
+
+/** Why the addon file is absent, in one line a person can act on. */
+function notBuiltReason(addonPath: string): string {
+  const missing: string[] = [];
+  if (!fs.existsSync('/usr/include/oneapi/dnnl/dnnl.hpp')) missing.push('libdnnl-dev missing (apt-get install libdnnl-dev)');
+  if (!fs.existsSync('/usr/bin/g++') && !fs.existsSync('/usr/local/bin/g++')) missing.push('g++ missing (apt-get install g++)');
+  const why = missing.length ? missing.join(', ') : `no addon at ${addonPath} (run bash environment/build-native.sh)`;
+  return `native engine not built: ${why} — falling back`;
+}
+
+/**
+ * Loads the addon and registers the 'native' backend (idempotent). Never throws: when the addon
+ * is not built or does not load, returns `{ ok: false, reason }` with a one-line reason.
+ */
+export function loadNativeBackend(opts: NativeLoadOptions = {}): NativeLoadResult {
+  const addonPath = path.resolve(opts.addonPath ?? defaultNativeAddonPath());
+  if (loaded && loaded.addonPath === addonPath) return loaded;
+  if (!fs.existsSync(addonPath)) return { ok: false, reason: notBuiltReason(addonPath) };
+  if (loaded) {
+    return { ok: false, reason: `native engine already loaded from ${loaded.addonPath}; cannot load a second addon` };
+  }
+  let mod: NativeAddon;
+  try {
+    mod = require(addonPath) as NativeAddon;
+  } catch (e) {
+    const first = String((e as Error).message ?? e).split('\n')[0];
+    return { ok: false, reason: `native engine failed to load (${first}): rebuild with bash environment/build-native.sh — falling back` };
+  }
+  try {
+    const threads = opts.threads ?? (process.env.OMP_NUM_THREADS ? undefined : os.availableParallelism());
+    if (threads !== undefined) mod.setNumThreads(threads);
+    addon = mod;
+    registerNativeBackend();
+    loaded = { ok: true, addonPath, threads: mod.getNumThreads(), dnnlVersion: mod.dnnlVersion() };
+    return loaded;
+  } catch (e) {
+    addon = null;
+    return { ok: false, reason: `native engine failed to register: ${String((e as Error).message ?? e).split('\n')[0]}` };
+  }
+}
+
+/** Counters of the loaded engine (null when it is not loaded). */
+export function nativeEngineStats(): NativeEngineStats | null {
+  if (!addon) return null;
+  const c = addon.cacheStats();
+  return {
+    cacheSize: c.size,
+    cacheHits: c.hits,
+    cacheMisses: c.misses,
+    impls: c.impls,
+    fallbacks: JSON.parse(JSON.stringify(fallbacks)) as NativeEngineStats['fallbacks'],
+  };
+}
+
+/** Empties the primitive cache and the fallback counters. */
+export function resetNativeEngineStats(): void {
+  addon?.clearCache();
+  for (const k of Object.keys(fallbacks)) delete fallbacks[k];
+}
+
+// ------------------------------------------------------------------------------------------------
+// Registration
+
+function registerNativeBackend(): void {
+  if (!tf.findBackendFactory(NATIVE_BACKEND_NAME)) {
+    // Priority 0: selection is explicit (lib/backend/index.ts), never tf's automatic pick.
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => new MathBackendCPU(), 0);
+  }
+  const ours = new Map<string, tf.KernelFunc>([
+    [tf.Conv2D, conv2DKernel],
+    [tf.Conv2DBackpropInput, conv2DBackpropInputKernel],
+    [tf.Conv2DBackpropFilter, conv2DBackpropFilterKernel],
+    [tf.FusedConv2D, fusedConv2DKernel],
+    [tf.Conv3D, conv3DKernel],
+    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel],
+    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel],
+    [tf.BatchMatMul, batchMatMulKernel],
+    [tf._FusedMatMul, fusedMatMulKernel],
+  ]);
+  const registered = new Set(tf.getKernelsForBackend(NATIVE_BACKEND_NAME).map((k) => k.kernelName));
+  for (const [kernelName, kernelFunc] of ours) {
+    if (!registered.has(kernelName)) tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc });
+  }
+  // Everything else is the cpu backend's kernel, unchanged (same backend class, same storage).
+  for (const config of tf.getKernelsForBackend('cpu')) {
+    if (!ours.has(config.kernelName) && !registered.has(config.kernelName)) {
+      tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Helpers shared by the kernels
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Cpu = MathBackendCPU;
+/** A kernel's named inputs (tfjs types them all as optional). */
+type In<K extends string> = Record<K, tf.TensorInfo>;
+
+/** Runs the cpu backend's kernel for `name` and counts the fallback. */
+function fallback(name: string, args: KernelArgs, reason: string): tf.TensorInfo | tf.TensorInfo[] {
+  const entry = (fallbacks[name] ??= { count: 0, reason });
+  entry.count++;
+  entry.reason = reason;
+  return tf.getKernel(name, 'cpu').kernelFunc(args);
+}
+
+/** The float32 storage of `t` (no copy unless the backend stored another typed array). */
+function f32(backend: Cpu, t: tf.TensorInfo): Float32Array {
+  const v = backend.data.get(t.dataId).values;
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+}
+
+function allFloat32(...ts: (tf.TensorInfo | undefined)[]): boolean {
+  return ts.every((t) => t === undefined || t.dtype === 'float32');
+}
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Activation codes of the addon (src/common.h enum Activation); others are not fused. */
+const ACTIVATION_CODE: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2, relu6: 3, elu: 4, sigmoid: 5 };
+
+// ------------------------------------------------------------------------------------------------
+// Convolutions
+
+const CONV_PARAMS = 29; // src/conv.cc enum P
+const enum ConvMode {
+  Forward = 0,
+  BackwardData = 1,
+  BackwardWeights = 2,
+}
+
+/** One convolution, 2-D or 3-D, described in the addon's terms (spatial arrays are [d,] h, w). */
+interface ConvGeom {
+  channelsFirst: boolean;
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  inSize: number[];
+  kernel: number[];
+  outSize: number[];
+  stride: number[];
+  dilation: number[];
+  padL: number[];
+  padR: number[];
+}
+
+function geom2D(info: tf.backend_util.Conv2DInfo): ConvGeom {
+  const p = info.padInfo;
+  return {
+    channelsFirst: info.dataFormat === 'channelsFirst',
+    batch: info.batchSize,
+    inChannels: info.inChannels,
+    outChannels: info.outChannels,
+    inSize: [info.inHeight, info.inWidth],
+    kernel: [info.filterHeight, info.filterWidth],
+    outSize: [info.outHeight, info.outWidth],
+    stride: [info.strideHeight, info.strideWidth],
+    dilation: [info.dilationHeight, info.dilationWidth],
+    padL: [p.top, p.left],
+    padR: [p.bottom, p.right],
+  };
+}
+
+function geom3D(info: tf.backend_util.Conv3DInfo): ConvGeom {
+  const p = info.padInfo;
+  return {
+    channelsFirst: info.dataFormat === 'channelsFirst',
+    batch: info.batchSize,
+    inChannels: info.inChannels,
+    outChannels: info.outChannels,
+    inSize: [info.inDepth, info.inHeight, info.inWidth],
+    kernel: [info.filterDepth, info.filterHeight, info.filterWidth],
+    outSize: [info.outDepth, info.outHeight, info.outWidth],
+    stride: [info.strideDepth, info.strideHeight, info.strideWidth],
+    dilation: [info.dilationDepth, info.dilationHeight, info.dilationWidth],
+    padL: [p.front, p.top, p.left],
+    padR: [p.back, p.bottom, p.right],
+  };
+}
+
+function convParams(mode: ConvMode, g: ConvGeom, act: number, hasBias: boolean): Int32Array {
+  const p = new Int32Array(CONV_PARAMS);
+  p.set([mode, g.inSize.length, g.channelsFirst ? 1 : 0, act, hasBias ? 1 : 0, g.batch, g.inChannels, g.outChannels]);
+  p.set(g.inSize, 8);
+  p.set(g.kernel, 11);
+  p.set(g.outSize, 14);
+  p.set(g.stride, 17);
+  p.set(g.dilation, 20);
+  p.set(g.padL, 23);
+  p.set(g.padR, 26);
+  return p;
+}
+
+/**
+ * Runs one convolution in the addon and wraps the output as a tensor of `outShape`; returns null
+ * (after counting nothing) when oneDNN refuses the geometry, so the caller can fall back.
+ */
+function runConv(
+  backend: Cpu,
+  mode: ConvMode,
+  g: ConvGeom,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  outShape: number[],
+  fused?: { bias: Float32Array | null; act: number; alpha: number },
+): tf.TensorInfo | string {
+  const out = new Float32Array(size(outShape));
+  try {
+    addon!.conv(
+      convParams(mode, g, fused?.act ?? 0, !!fused?.bias),
+      fused?.alpha ?? 0,
+      f32(backend, a),
+      f32(backend, b),
+      fused?.bias ?? null,
+      out,
+    );
+  } catch (e) {
+    return String((e as Error).message ?? e);
+  }
+  return backend.makeTensorInfo(outShape, 'float32', out);
+}
+
+/** Either the native result or the cpu kernel's, counting the fallback with its reason. */
+function orFallback(name: string, args: KernelArgs, r: tf.TensorInfo | string): tf.TensorInfo | tf.TensorInfo[] {
+  return typeof r === 'string' ? fallback(name, args, r) : r;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
+
+function conv2DKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'x' | 'filter'>; backend: Cpu; attrs: tf.Conv2DAttrs;
+  };
+  const { x, filter } = inputs;
+  if (!allFloat32(x, filter)) return fallback(tf.Conv2D, args, 'non-float32 operands');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
+  if (size(info.outShape) === 0 || size(x.shape) === 0) return fallback(tf.Conv2D, args, 'empty tensor');
+  return orFallback(tf.Conv2D, args, runConv(backend, ConvMode.Forward, geom2D(info), x, filter, info.outShape));
+}
+
+function conv2DBackpropInputKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'dy' | 'filter'>; backend: Cpu; attrs: tf.Conv2DBackpropInputAttrs;
+  };
+  const { dy, filter } = inputs;
+  if (!allFloat32(dy, filter)) return fallback(tf.Conv2DBackpropInput, args, 'non-float32 operands');
+  const info = tf.backend_util.computeConv2DInfo(
+    attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad,
+    attrs.dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
+  if (!sameShape(info.outShape, dy.shape)) {
+    return fallback(tf.Conv2DBackpropInput, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
+  }
+  if (size(info.inShape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv2DBackpropInput, args, 'empty tensor');
+  return orFallback(tf.Conv2DBackpropInput, args,
+    runConv(backend, ConvMode.BackwardData, geom2D(info), dy, filter, info.inShape));
+}
+
+function conv2DBackpropFilterKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'x' | 'dy'>; backend: Cpu; attrs: tf.Conv2DBackpropFilterAttrs;
+  };
+  const { x, dy } = inputs;
+  if (!allFloat32(x, dy)) return fallback(tf.Conv2DBackpropFilter, args, 'non-float32 operands');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad,
+    attrs.dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
+  if (!sameShape(info.outShape, dy.shape)) {
+    return fallback(tf.Conv2DBackpropFilter, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
+  }
+  if (size(x.shape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv2DBackpropFilter, args, 'empty tensor');
+  return orFallback(tf.Conv2DBackpropFilter, args,
+    runConv(backend, ConvMode.BackwardWeights, geom2D(info), x, dy, info.filterShape));
+}
+
+/**
+ * The bias as one value per output channel, or a reason it cannot be fused. tfjs lets the bias be
+ * anything broadcastable to the output; a scalar is expanded, a per-channel vector used in place.
+ */
+function channelBias(backend: Cpu, bias: tf.TensorInfo | undefined, channels: number): Float32Array | null | string {
+  if (!bias) return null;
+  const n = size(bias.shape);
+  if (n === 1) return new Float32Array(channels).fill(f32(backend, bias)[0]);
+  if (n === channels && bias.shape[bias.shape.length - 1] === channels) return f32(backend, bias);
+  return `bias of shape [${bias.shape}] is not per-channel`;
+}
+
+function fusedConv2DKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'x' | 'filter'> & { bias?: tf.TensorInfo }; backend: Cpu; attrs: tf.FusedConv2DAttrs;
+  };
+  const { x, filter, bias } = inputs;
+  const act = ACTIVATION_CODE[attrs.activation ?? 'linear'];
+  if (act === undefined) return fallback(tf.FusedConv2D, args, `activation '${attrs.activation}' is not fused`);
+  if (!allFloat32(x, filter, bias)) return fallback(tf.FusedConv2D, args, 'non-float32 operands');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
+  if (size(info.outShape) === 0 || size(x.shape) === 0) return fallback(tf.FusedConv2D, args, 'empty tensor');
+  if (bias && attrs.dataFormat === 'NCHW' && bias.shape.length > 1 && size(bias.shape) > 1) {
+    return fallback(tf.FusedConv2D, args, 'NCHW with a rank > 1 bias');
+  }
+  const b = channelBias(backend, bias, info.outChannels);
+  if (typeof b === 'string') return fallback(tf.FusedConv2D, args, b);
+  return orFallback(tf.FusedConv2D, args, runConv(backend, ConvMode.Forward, geom2D(info), x, filter, info.outShape,
+    { bias: b, act, alpha: attrs.leakyreluAlpha ?? 0.2 }));
+}
+
+function conv3DKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'x' | 'filter'>; backend: Cpu; attrs: tf.Conv3DAttrs;
+  };
+  const { x, filter } = inputs;
+  if (!allFloat32(x, filter)) return fallback(tf.Conv3D, args, 'non-float32 operands');
+  const info = tf.backend_util.computeConv3DInfo(
+    x.shape as [number, number, number, number, number], filter.shape as [number, number, number, number, number],
+    attrs.strides, attrs.dilations, attrs.pad);
+  if (size(info.outShape) === 0 || size(x.shape) === 0) return fallback(tf.Conv3D, args, 'empty tensor');
+  return orFallback(tf.Conv3D, args, runConv(backend, ConvMode.Forward, geom3D(info), x, filter, info.outShape));
+}
+
+function conv3DBackpropInputKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'dy' | 'filter'>; backend: Cpu; attrs: tf.Conv3DBackpropInputV2Attrs;
+  };
+  const { dy, filter } = inputs;
+  if (!allFloat32(dy, filter)) return fallback(tf.Conv3DBackpropInputV2, args, 'non-float32 operands');
+  const info = tf.backend_util.computeConv3DInfo(
+    attrs.inputShape, filter.shape as [number, number, number, number, number], attrs.strides, 1, attrs.pad);
+  if (!sameShape(info.outShape, dy.shape)) {
+    return fallback(tf.Conv3DBackpropInputV2, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
+  }
+  if (size(info.inShape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv3DBackpropInputV2, args, 'empty tensor');
+  return orFallback(tf.Conv3DBackpropInputV2, args,
+    runConv(backend, ConvMode.BackwardData, geom3D(info), dy, filter, info.inShape));
+}
+
+function conv3DBackpropFilterKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'x' | 'dy'>; backend: Cpu; attrs: tf.Conv3DBackpropFilterV2Attrs;
+  };
+  const { x, dy } = inputs;
+  if (!allFloat32(x, dy)) return fallback(tf.Conv3DBackpropFilterV2, args, 'non-float32 operands');
+  const info = tf.backend_util.computeConv3DInfo(
+    x.shape as [number, number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad);
+  if (!sameShape(info.outShape, dy.shape)) {
+    return fallback(tf.Conv3DBackpropFilterV2, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
+  }
+  if (size(x.shape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv3DBackpropFilterV2, args, 'empty tensor');
+  return orFallback(tf.Conv3DBackpropFilterV2, args,
+    runConv(backend, ConvMode.BackwardWeights, geom3D(info), x, dy, info.filterShape));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Matrix multiply
+
+const MATMUL_PARAMS = 12; // src/matmul.cc enum P
+
+/** a·b (+ bias, activation) in the addon, or a reason to fall back. Shapes follow tfjs BatchMatMul. */
+function runMatMul(
+  backend: Cpu,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  fused?: { bias: tf.TensorInfo | undefined; act: number; alpha: number },
+): tf.TensorInfo | string {
+  if (!allFloat32(a, b, fused?.bias)) return 'non-float32 operands';
+  const ra = a.shape.length, rb = b.shape.length;
+  if (ra < 2 || rb < 2) return 'operands of rank < 2';
+  const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const Kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (K !== Kb) return `inner dimensions ${K} and ${Kb} differ`;
+  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
+  const batchA = size(outerA), batchB = size(outerB);
+  // Only the broadcasts that are a plain batch on one side and 1 on the other map to oneDNN's.
+  let outer: number[];
+  if (batchA === batchB && (sameShape(outerA, outerB) || batchA === 1)) outer = outerA.length >= outerB.length ? outerA : outerB;
+  else if (batchB === 1) outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  else if (batchA === 1) outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  else return `batch shapes [${outerA}] and [${outerB}] need a general broadcast`;
+  const outShape = [...outer, M, N];
+  if (size(outShape) === 0 || K === 0) return 'empty tensor';
+
+  const p = new Int32Array(MATMUL_PARAMS);
+  p.set([fused?.act ?? 0, batchA, batchB, M, N, K, transposeA ? 1 : 0, transposeB ? 1 : 0]);
+  let biasValues: Float32Array | null = null;
+  const bias = fused?.bias;
+  if (bias) {
+    // The bias broadcasts to [...outer, M, N]; express it as [batch or 1, M or 1, N or 1].
+    const rb2 = bias.shape.length;
+    const bn = rb2 >= 1 ? bias.shape[rb2 - 1] : 1;
+    const bm = rb2 >= 2 ? bias.shape[rb2 - 2] : 1;
+    const bOuter = bias.shape.slice(0, Math.max(0, rb2 - 2));
+    const bb = size(bOuter);
+    const okOuter = bb === 1 || sameShape(bOuter, outer);
+    if (!okOuter || (bn !== 1 && bn !== N) || (bm !== 1 && bm !== M)) return `bias of shape [${bias.shape}] does not map`;
+    p.set([1, bb, bm, bn], 8);
+    biasValues = f32(backend, bias);
+  }
+  const out = new Float32Array(size(outShape));
+  try {
+    addon!.matmul(p, fused?.alpha ?? 0, f32(backend, a), f32(backend, b), biasValues, out);
+  } catch (e) {
+    return String((e as Error).message ?? e);
+  }
+  return backend.makeTensorInfo(outShape, 'float32', out);
+}
+
+function batchMatMulKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'a' | 'b'>; backend: Cpu; attrs: tf.BatchMatMulAttrs;
+  };
+  return orFallback(tf.BatchMatMul, args, runMatMul(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB));
+}
+
+function fusedMatMulKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'a' | 'b'> & { bias?: tf.TensorInfo }; backend: Cpu; attrs: tf._FusedMatMulAttrs;
+  };
+  const act = ACTIVATION_CODE[attrs.activation ?? 'linear'];
+  if (act === undefined) return fallback(tf._FusedMatMul, args, `activation '${attrs.activation}' is not fused`);
+  return orFallback(tf._FusedMatMul, args, runMatMul(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB,
+    { bias: inputs.bias, act, alpha: attrs.leakyreluAlpha ?? 0.2 }));
+}
