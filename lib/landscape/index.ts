@@ -1,2 +1,42 @@
-/** Public API of lib/landscape (re-exported from lib/index.ts). */
-export {};
+/** Public API of lib/landscape (re-exported from lib/index.ts): energy-landscape mapping and disconnectivity graphs. */
+export type { LandscapeScoreFn, LandscapeGeneratorFn } from './score';
+export { ebmLandscapeScore, latentLandscapeScore, energyAndGradient } from './score';
+export type { FindMinimaOptions, MinimaResult } from './minima';
+export { findMinima, restrictMinima, mergeNearDuplicates } from './minima';
+export type {
+  MinimaPair,
+  BarrierResult,
+  LinearBarrierResult,
+  AdBarrierResult,
+  LinearBarrierOptions,
+  AdBarrierOptions,
+} from './barriers';
+export { linearBarriers, adBarriers, allMinimaPairs, barrierMatrix } from './barriers';
+export type {
+  LandscapeTree,
+  LandscapeTreeNode,
+  BarrierMatrixLike,
+  LandscapeBasin,
+  TreeCut,
+  BasinPurity,
+  BasinSizeStats,
+} from './tree';
+export { buildTree, treeLeaves, cutTree, epsilonForBasins, basinMembers, basinPurity, basinSizeStats } from './tree';
+export type {
+  DisconnectivityOrder,
+  DisconnectivityLayoutOptions,
+  DisconnectivityLeaf,
+  DisconnectivityLayout,
+} from './layout';
+export { layoutDisconnectivity } from './layout';
+export type { PlotlyFigureSpec, DisconnectivityFigureOptions, DisconnectivitySvgOptions } from './figure';
+export { disconnectivityFigure, disconnectivityHoverScript, disconnectivitySvg } from './figure';
+export type {
+  LandscapeMethod,
+  LandscapePairs,
+  LandscapeCut,
+  MapLandscapeOptions,
+  LandscapeResult,
+  LandscapeJson,
+} from './map';
+export { mapLandscape, nearestPairs, landscapeToJson } from './map';

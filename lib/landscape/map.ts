@@ -1,0 +1,275 @@
+/**
+ * The whole energy-landscape mapping of divergence-triangle paper §4.3: descend from data to minima, estimate
+ * barriers between minima, merge by single linkage, cut into basins, measure basin purity.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors';
+import {
+  AdBarrierOptions,
+  BarrierResult,
+  LinearBarrierOptions,
+  MinimaPair,
+  adBarriers,
+  allMinimaPairs,
+  linearBarriers,
+} from './barriers';
+import { FindMinimaOptions, MinimaResult, findMinima, restrictMinima } from './minima';
+import type { LandscapeScoreFn } from './score';
+import { exampleSize } from './score';
+import {
+  BasinPurity,
+  BasinSizeStats,
+  LandscapeTree,
+  TreeCut,
+  basinMembers,
+  basinPurity,
+  basinSizeStats,
+  buildTree,
+  cutTree,
+  epsilonForBasins,
+} from './tree';
+
+export type LandscapeMethod = 'linear' | 'ad';
+
+/** Which pairs of minima get a barrier: all of them, or each minimum with its k nearest (Euclidean) ones. */
+export type LandscapePairs = 'all' | { nearest: number };
+
+/** Where to cut the tree into basins: at an energy ε, or at the ε that leaves k basins. */
+export type LandscapeCut = { epsilon: number } | { basins: number };
+
+export interface MapLandscapeOptions {
+  descent: Omit<FindMinimaOptions, 'onProgress' | 'signal'>;
+  /** 'linear' (the paper's barrier, default) or 'ad' (attraction–diffusion; needs `ad`). */
+  method?: LandscapeMethod;
+  linear?: Omit<LinearBarrierOptions, 'onProgress' | 'signal'>;
+  /** `space: 'latent'` is not available here: minima are found in the data's space. */
+  ad?: Omit<AdBarrierOptions, 'onProgress' | 'signal' | 'space' | 'generator'>;
+  /** Default 'all' for linear, { nearest: 8 } for attraction–diffusion. */
+  pairs?: LandscapePairs;
+  /** Keep at most this many minima (the most visited, then the deepest) for the barrier stage (default all). */
+  maxMinima?: number;
+  /** Default { basins: 20 }. */
+  cut?: LandscapeCut;
+  /** Basins smaller than this are left out of purity statistics and drawings (default 4, as the paper). */
+  minMembers?: number;
+  onProgress?: (stage: 'descent' | 'barriers', done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface LandscapeResult {
+  method: LandscapeMethod;
+  /** Minima (tensor owned by the caller: `result.minima.minima.dispose()`), energies, start → minimum. */
+  minima: MinimaResult;
+  barriers: BarrierResult;
+  /** Single-linkage tree over the minima (leaf i = minimum i). */
+  tree: LandscapeTree;
+  /** Basins at the cut and the tree above it (what `layoutDisconnectivity` draws). */
+  cut: TreeCut;
+  /** Per basin, the starts (data indices) that descended into it, lowest descent end first. */
+  members: number[][];
+  /** Per minimum, the most frequent label among its starts (−1 without labels or starts). */
+  minimaLabels?: Int32Array;
+  purity?: BasinPurity;
+  sizes: BasinSizeStats;
+  minMembers: number;
+}
+
+/**
+ * Maps the landscape of E = −f around the data.
+ * @param data.images [N, ...shape] start points of the descents; not disposed
+ * @param data.labels [N] optional classes, for basin purity
+ */
+export async function mapLandscape(
+  score: LandscapeScoreFn,
+  data: { images: tf.Tensor; labels?: ArrayLike<number> },
+  opts: MapLandscapeOptions,
+): Promise<LandscapeResult> {
+  const n = data.images.shape[0];
+  if (data.labels && data.labels.length !== n) {
+    throw new UserError(`mapLandscape: ${data.labels.length} labels for ${n} images; pass one label per image`);
+  }
+  const method = opts.method ?? 'linear';
+  const minMembers = opts.minMembers ?? 4;
+  let minima = await findMinima(score, data.images, {
+    ...opts.descent,
+    onProgress: (d, t) => opts.onProgress?.('descent', d, t),
+    signal: opts.signal,
+  });
+  if (opts.maxMinima !== undefined && minima.energies.length > opts.maxMinima) {
+    if (!(Number.isInteger(opts.maxMinima) && opts.maxMinima >= 1)) throw new UserError(`mapLandscape: maxMinima must be an integer ≥ 1 (got ${opts.maxMinima})`);
+    const m = minima;
+    const keep = Array.from(m.energies, (_, i) => i)
+      .sort((a, b) => m.counts[b] - m.counts[a] || m.energies[a] - m.energies[b] || a - b)
+      .slice(0, opts.maxMinima)
+      .sort((a, b) => a - b); // keep the deepest-first order
+    minima = restrictMinima(m, keep);
+    m.minima.dispose();
+  }
+
+  try {
+    const m = minima.energies.length;
+    const pairSpec = opts.pairs ?? (method === 'linear' ? 'all' : { nearest: 8 });
+    const pairs = pairSpec === 'all' ? allMinimaPairs(m) : await nearestPairs(minima.minima, pairSpec.nearest);
+    const onProgress = (d: number, t: number): void => opts.onProgress?.('barriers', d, t);
+    let barriers: BarrierResult;
+    switch (method) {
+      case 'linear':
+        barriers = await linearBarriers(score, minima.minima, pairs, { ...opts.linear, onProgress, signal: opts.signal });
+        break;
+      case 'ad':
+        if (!opts.ad) throw new UserError("mapLandscape: method 'ad' needs attraction–diffusion settings: pass { ad: { alpha, steps, stepSize, temperature } }");
+        barriers = await adBarriers(score, minima.minima, pairs, { ...opts.ad, space: 'image', onProgress, signal: opts.signal });
+        break;
+      default: {
+        const never: never = method;
+        throw new UserError(`mapLandscape: unknown method '${String(never)}'; use 'linear' or 'ad'`);
+      }
+    }
+
+    const tree = buildTree(minima.energies, barriers.matrix, { members: minima.counts });
+    const cutSpec = opts.cut ?? { basins: 20 };
+    const epsilon = 'epsilon' in cutSpec ? cutSpec.epsilon : epsilonForBasins(tree, cutSpec.basins);
+    const cut = cutTree(tree, epsilon);
+    const members = basinMembers(cut.basins, minima.assignment, minima.finalEnergies);
+    const result: LandscapeResult = {
+      method,
+      minima,
+      barriers,
+      tree,
+      cut,
+      members,
+      sizes: basinSizeStats(members.map((l) => l.length), minMembers),
+      minMembers,
+    };
+    if (data.labels) {
+      result.purity = basinPurity(members, data.labels, { minMembers });
+      result.minimaLabels = majorityLabels(minima.assignment, data.labels, m);
+    }
+    return result;
+  } catch (e) {
+    minima.minima.dispose();
+    throw e;
+  }
+}
+
+/** Each minimum paired with its k nearest others (Euclidean), each unordered pair once. */
+export async function nearestPairs(minima: tf.Tensor, k: number): Promise<MinimaPair[]> {
+  if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`nearest pairs: k must be an integer ≥ 1 (got ${k})`);
+  const m = minima.shape[0];
+  const d2 = tf.tidy(() => {
+    const x = minima.reshape([m, exampleSize(minima)]);
+    const sq = x.square().sum(1);
+    return sq.expandDims(1).add(sq.expandDims(0)).sub(tf.matMul(x, x, false, true).mul(2));
+  });
+  const host = await d2.data();
+  d2.dispose();
+  const seen = new Set<number>();
+  const out: MinimaPair[] = [];
+  for (let i = 0; i < m; i++) {
+    const others = Array.from({ length: m }, (_, j) => j).filter((j) => j !== i);
+    others.sort((a, b) => host[i * m + a] - host[i * m + b] || a - b);
+    for (const j of others.slice(0, k)) {
+      const [a, b] = i < j ? [i, j] : [j, i];
+      if (!seen.has(a * m + b)) {
+        seen.add(a * m + b);
+        out.push([a, b]);
+      }
+    }
+  }
+  return out;
+}
+
+function majorityLabels(assignment: Int32Array, labels: ArrayLike<number>, m: number): Int32Array {
+  const freq = Array.from({ length: m }, () => new Map<number, number>());
+  assignment.forEach((a, s) => {
+    if (a >= 0) freq[a].set(labels[s], (freq[a].get(labels[s]) ?? 0) + 1);
+  });
+  return Int32Array.from(freq, (f) => {
+    let best = -1;
+    let count = 0;
+    for (const [l, c] of f) if (c > count || (c === count && l < best)) [best, count] = [l, c];
+    return best;
+  });
+}
+
+/** JSON-ready summary of a landscape (no tensors; +∞ barriers become null). */
+export interface LandscapeJson {
+  method: LandscapeMethod;
+  minimaShape: number[];
+  minima: { index: number; energy: number; members: number; label: number | null; basin: number }[];
+  /** b_ij, M×M rows; null where unknown. */
+  barriers: (number | null)[][];
+  tree: { nodes: { id: number; parent: number; children: number[]; energy: number; minEnergy: number; members: number; minimum: number }[]; roots: number[] };
+  epsilon: number | null;
+  basins: {
+    id: number;
+    energy: number;
+    deepest: number;
+    minima: number[];
+    members: number[];
+    label: number | null;
+    purity: number | null;
+  }[];
+  /** The cut tree (leaf i = basin i), as laid out by `layoutDisconnectivity`. */
+  basinTree: { nodes: { id: number; parent: number; children: number[]; energy: number; members: number; basin: number }[]; roots: number[] };
+  purity: { overall: number; mean: number; counted: number; minMembers: number } | null;
+  sizes: LandscapeResult['sizes'];
+  descent: { starts: number; converged: number; meanSteps: number };
+}
+
+/** A plain-JSON copy of a landscape, to save next to the figures. */
+export function landscapeToJson(result: LandscapeResult): LandscapeJson {
+  const { minima, barriers, tree, cut, members, purity } = result;
+  const m = minima.energies.length;
+  const basinOfMinimum = new Int32Array(m).fill(-1);
+  for (const b of cut.basins) for (const i of b.minima) basinOfMinimum[i] = b.id;
+  const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  const rows: (number | null)[][] = [];
+  for (let i = 0; i < m; i++) rows.push(Array.from(barriers.matrix.subarray(i * m, (i + 1) * m), num));
+  const steps = minima.steps.reduce((a, b) => a + b, 0);
+  return {
+    method: result.method,
+    minimaShape: minima.minima.shape.slice(1),
+    minima: Array.from(minima.energies, (energy, index) => ({
+      index,
+      energy,
+      members: minima.counts[index],
+      label: result.minimaLabels && result.minimaLabels[index] >= 0 ? result.minimaLabels[index] : null,
+      basin: basinOfMinimum[index],
+    })),
+    barriers: rows,
+    tree: {
+      nodes: tree.nodes.map((nd) => ({
+        id: nd.id,
+        parent: nd.parent,
+        children: nd.children,
+        energy: nd.energy,
+        minEnergy: nd.minEnergy,
+        members: nd.members,
+        minimum: nd.item,
+      })),
+      roots: tree.roots,
+    },
+    epsilon: num(cut.epsilon),
+    basins: cut.basins.map((b) => ({
+      id: b.id,
+      energy: b.energy,
+      deepest: b.deepest,
+      minima: b.minima,
+      members: members[b.id],
+      label: purity && purity.basins[b.id].label >= 0 ? purity.basins[b.id].label : null,
+      purity: purity ? num(purity.basins[b.id].purity) : null,
+    })),
+    basinTree: {
+      nodes: cut.tree.nodes.map((nd) => ({ id: nd.id, parent: nd.parent, children: nd.children, energy: nd.energy, members: nd.members, basin: nd.item })),
+      roots: cut.tree.roots,
+    },
+    purity: purity ? { overall: purity.overall, mean: purity.mean, counted: purity.counted, minMembers: result.minMembers } : null,
+    sizes: result.sizes,
+    descent: {
+      starts: minima.steps.length,
+      converged: minima.converged.reduce((a, b) => a + b, 0),
+      meanSteps: minima.steps.length ? steps / minima.steps.length : 0,
+    },
+  };
+}

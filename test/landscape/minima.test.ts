@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { findMinima, mergeNearDuplicates, restrictMinima } from '../../lib/landscape/minima';
+import { isUserError } from '../../lib/errors';
+import { collinearReference, collinearWells, jitteredStarts, onLine, seededVector, unit, wellsScore } from './wells';
+
+tf.setBackend('cpu');
+
+// Four wells on the x-axis: a deep pair on the left, a shallower pair on the right.
+const POS = [-6, -3, 2.5, 5.5];
+const AMP = [3, 2.5, 2.8, 2];
+const SIGMA = 1.2;
+
+function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s);
+}
+
+test('steepest descent finds the four minima of 2-D Gaussian wells and the basin of every start', async () => {
+  const base = [0, 0];
+  const u = [1, 0];
+  const wells = collinearWells(base, u, POS, AMP, SIGMA);
+  const ref = collinearReference(wells, base, u, POS);
+  const { points, labels } = jitteredStarts(wells.map((w) => w.center), 10, 0.6, 7);
+  const starts = tf.tensor2d(points);
+  // η a/σ² ≈ 0.35·2 < 2: the descent contracts near every minimum.
+  const r = await findMinima(wellsScore(wells), starts, { stepSize: 0.2, maxSteps: 2000, tol: 1e-4, mergeDistance: 0.05 });
+  starts.dispose();
+  assert.equal(r.energies.length, 4);
+  assert.equal(r.converged.reduce((a, b) => a + b, 0), points.length, 'every start converged');
+  const found = await r.minima.array() as number[][];
+  // Minima come sorted by energy; match each to the reference by position.
+  const byEnergy = ref.minima.map((m, k) => ({ ...m, k })).sort((a, b) => a.energy - b.energy);
+  byEnergy.forEach((m, i) => {
+    const want = onLine(base, u, m.t);
+    // ‖∇E‖ < 1e-4 and curvature ≈ a/σ² ≈ 2 put the point within ~1e-4 of the minimum; float32 adds ~1e-6.
+    assert.ok(distance(found[i], want) < 1e-3, `minimum ${i} at ${found[i]} vs ${want}`);
+    assert.ok(Math.abs(r.energies[i] - m.energy) < 1e-5, `energy ${r.energies[i]} vs ${m.energy}`);
+  });
+  // Each start descends into the minimum of the well it was placed in.
+  const minimumOfWell = byEnergy.map((m) => m.k);
+  for (let s = 0; s < labels.length; s++) assert.equal(minimumOfWell[r.assignment[s]], labels[s]);
+  assert.deepEqual(Array.from(r.counts), [10, 10, 10, 10]);
+  assert.ok(r.steps.every((s) => s > 0 && s < 2000));
+  r.minima.dispose();
+});
+
+test('in 784-D the minima of collinear wells are found on their line', async () => {
+  const d = 784;
+  const base = seededVector(d, 3, 0.3);
+  const u = unit(seededVector(d, 4));
+  const wells = collinearWells(base, u, POS, AMP, SIGMA);
+  const ref = collinearReference(wells, base, u, POS);
+  const { points, labels } = jitteredStarts(wells.map((w) => w.center), 3, 0.02, 11); // ‖jitter‖ ≈ 0.33 < σ
+  const starts = tf.tensor(points, [points.length, 28, 28, 1]);
+  const r = await findMinima(wellsScore(wells), starts, { stepSize: 0.2, maxSteps: 2000, tol: 1e-4, batchSize: 5 });
+  starts.dispose();
+  assert.equal(r.energies.length, 4);
+  assert.deepEqual(r.minima.shape, [4, 28, 28, 1]);
+  const found = (await r.minima.reshape([4, d]).array()) as number[][];
+  const byEnergy = ref.minima.map((m, k) => ({ ...m, k })).sort((a, b) => a.energy - b.energy);
+  byEnergy.forEach((m, i) => {
+    assert.ok(distance(found[i], onLine(base, u, m.t)) < 2e-3, `minimum ${i} off by ${distance(found[i], onLine(base, u, m.t))}`);
+    assert.ok(Math.abs(r.energies[i] - m.energy) < 1e-5);
+  });
+  for (let s = 0; s < labels.length; s++) assert.equal(byEnergy[r.assignment[s]].k, labels[s]);
+  r.minima.dispose();
+});
+
+test('with a clamp, descent converges onto the boundary by the projected gradient', async () => {
+  // One well centred outside [-1, 1]²: the constrained minimum is the corner (1, 1).
+  const score = wellsScore([{ center: [1.5, 2], amplitude: 2, sigma: 1 }]);
+  const starts = tf.tensor2d([[0, 0], [0.5, -0.5], [-0.9, 0.9]]);
+  const r = await findMinima(score, starts, { stepSize: 0.3, maxSteps: 500, tol: 1e-5, clamp: [-1, 1] });
+  starts.dispose();
+  assert.equal(r.energies.length, 1);
+  assert.deepEqual(Array.from(r.converged), [1, 1, 1]);
+  const m = await r.minima.data();
+  assert.ok(Math.abs(m[0] - 1) < 1e-6 && Math.abs(m[1] - 1) < 1e-6, `minimum at ${m}`);
+  r.minima.dispose();
+});
+
+test('near-duplicates merge by distance and energy; representatives are the lowest of their group', async () => {
+  const pts = tf.tensor2d([
+    [0, 0],
+    [0.01, 0],
+    [5, 5],
+    [5, 5.02],
+    [0, 0.015],
+  ]);
+  const energies = Float32Array.from([-1, -1.2, -3, -3, -0.5]);
+  const a = await mergeNearDuplicates(pts, energies, { distance: 0.05, energy: Infinity }, 2);
+  // Energy order: 2, 3, 1, 0, 4 → reps 2 (with 3) and 1 (with 0 and 4).
+  assert.deepEqual(a.representatives, [2, 1]);
+  assert.deepEqual(Array.from(a.assignment), [1, 1, 0, 0, 1]);
+  // An energy tolerance splits point 4 (ΔE = 0.7) from the left group.
+  const b = await mergeNearDuplicates(pts, energies, { distance: 0.05, energy: 0.3 }, 64);
+  assert.deepEqual(b.representatives, [2, 1, 4]);
+  assert.deepEqual(Array.from(b.assignment), [1, 1, 0, 0, 2]);
+  pts.dispose();
+});
+
+test('findMinima keeps the tensor count flat and restrictMinima re-indexes starts', async () => {
+  const wells = collinearWells([0, 0], [1, 0], POS, AMP, SIGMA);
+  const score = wellsScore(wells);
+  const { points } = jitteredStarts(wells.map((w) => w.center), 4, 0.5, 3);
+  const starts = tf.tensor2d(points);
+  const before = tf.memory().numTensors;
+  for (let round = 0; round < 2; round++) {
+    const r = await findMinima(score, starts, { stepSize: 0.2, maxSteps: 300, tol: 1e-3, batchSize: 6 });
+    assert.equal(tf.memory().numTensors, before + 1, 'only the minima tensor is left');
+    const kept = restrictMinima(r, [3, 0]);
+    assert.deepEqual(Array.from(kept.energies), [r.energies[3], r.energies[0]]);
+    for (let s = 0; s < points.length; s++) {
+      assert.equal(kept.assignment[s], r.assignment[s] === 3 ? 0 : r.assignment[s] === 0 ? 1 : -1);
+    }
+    tf.dispose([r.minima, kept.minima]);
+    assert.equal(tf.memory().numTensors, before);
+  }
+  starts.dispose();
+});
+
+test('bad options and a score of the wrong shape are user errors', async () => {
+  const starts = tf.zeros([2, 2]);
+  const score = wellsScore([{ center: [0, 0], amplitude: 1, sigma: 1 }]);
+  await assert.rejects(findMinima(score, starts, { stepSize: 0, maxSteps: 10, tol: 1e-3 }), (e) => isUserError(e) && /stepSize/.test(e.message));
+  await assert.rejects(findMinima(score, starts, { stepSize: 0.1, maxSteps: 10, tol: 1e-3, clamp: [1, -1] }), isUserError);
+  const bad = (x: tf.Tensor): tf.Tensor1D => x.sum() as unknown as tf.Tensor1D;
+  await assert.rejects(findMinima(bad, starts, { stepSize: 0.1, maxSteps: 10, tol: 1e-3 }), (e) => isUserError(e) && /shape \[N\]/.test(e.message));
+  starts.dispose();
+});
