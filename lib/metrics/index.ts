@@ -1,2 +1,5 @@
 /** Public API of lib/metrics (re-exported from lib/index.ts). */
-export {};
+export * from './reconstruction';
+export * from './ranking';
+export * from './frechet';
+export * from './inception';
