@@ -38,7 +38,8 @@ export function meanEnergy(ebm: Ebm, x: tf.Tensor, training: boolean): tf.Scalar
  * z̃ plus KL of q_φ(z|x) to the prior.
  * @param x [N, ...] data in [-1, 1] @param eps [N, ...latentShape] standard normal
  * @returns klQP = recon + kl; recon (mean over batch of ‖x − g(z̃)‖²/(2σ²)); kl (mean over batch,
- *   reduced over latent dims by scaling.klReduction); mse (per-pixel squared error of g(z̃), [-1, 1] units)
+ *   reduced over latent dims by scaling.klReduction); mse (per-pixel squared error of g(z̃), [-1, 1] units);
+ *   zInf, the z̃ drawn ([N, ...latentShape])
  */
 export function klQP(
   generator: Generator,
@@ -47,14 +48,15 @@ export function klQP(
   eps: tf.Tensor,
   scaling: ObjectiveScaling,
   training: boolean,
-): { klQP: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } {
+): { klQP: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar; zInf: tf.Tensor } {
   return tf.tidy(() => {
     const { mu, logvar } = inference.encode(x, training);
-    const xRec = generator.generate(reparameterize(mu, logvar, eps), training);
+    const zInf = reparameterize(mu, logvar, eps);
+    const xRec = generator.generate(zInf, training);
     const recon = tf.mean(gaussianReconstruction(x, xRec, scaling.sigma)) as tf.Scalar;
     const kl = tf.mean(gaussianKlToPrior(mu, logvar, scaling.klReduction)) as tf.Scalar;
     const mse = tf.mean(tf.squaredDifference(x, xRec)) as tf.Scalar;
-    return { klQP: tf.add(recon, kl) as tf.Scalar, recon, kl, mse };
+    return { klQP: tf.add(recon, kl) as tf.Scalar, recon, kl, mse, zInf };
   });
 }
 
@@ -161,6 +163,7 @@ export function triangleEbmLoss(
 /**
  * φ-step of Algorithm 1: the φ-dependent part of D, KL(Q‖P) + w·(−log q_φ(z|x̃)):
  *   loss = recon + kl + w · nllLatent   (authors: w = 0.1, KL averaged over latent dims).
+ * Also returns zInf, the z̃ = μ_φ(x) + σ_φ(x)ε of Algorithm 1 line 6, which the θ-step reuses.
  * @param x [N, ...] @param eps [N, ...latentShape] noise of z̃ @param z [M, ...latentShape]
  * @param xGen [M, ...] = g_θ(z), fixed
  */
@@ -173,12 +176,12 @@ export function triangleInferenceLoss(
   xGen: tf.Tensor,
   scaling: ObjectiveScaling,
   training: boolean,
-): { loss: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; nllLatent: tf.Scalar; mse: tf.Scalar } {
+): { loss: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; nllLatent: tf.Scalar; mse: tf.Scalar; zInf: tf.Tensor } {
   return tf.tidy(() => {
-    const { recon, kl, mse } = klQP(generator, inference, x, eps, scaling, training);
+    const { recon, kl, mse, zInf } = klQP(generator, inference, x, eps, scaling, training);
     const nllLatent = latentNll(inference, z, xGen, training);
     const loss = tf.addN([recon, kl, tf.mul(scaling.latentNllWeight, nllLatent)]) as tf.Scalar;
-    return { loss, recon, kl, nllLatent, mse };
+    return { loss, recon, kl, nllLatent, mse, zInf };
   });
 }
 

@@ -9,7 +9,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
+import type { ModelOptions } from '../models/architectures';
+import { loadModuleState, moduleState, type ModuleState } from '../models/state';
+import type { Module } from '../models/types';
+import type { TrainPreset } from './presets';
+import type { Trainer } from './trainer';
 
 const MAGIC = 'DTRICKPT';
 export const CHECKPOINT_FILE = 'latest.ckpt';
@@ -124,4 +130,96 @@ export function resolveCheckpointPath(p: string): string {
     throw new UserError(`no checkpoint in ${p}: expected ${inDir} or ${inRun} (train first with dtri train)`);
   }
   return p;
+}
+
+/** Everything in a training checkpoint besides tensors. */
+export interface TrainingCheckpointMeta {
+  /** The resolved preset (overrides applied). */
+  preset: TrainPreset;
+  /** Options the networks were built with (lib/models ModelOptions), so they can be rebuilt. */
+  modelOptions: ModelOptions;
+  seed: number;
+  /** Iterations completed. */
+  iteration: number;
+  epoch: number;
+  /** Trainable and buffer variable names per module, in Module order. */
+  modules: Record<string, { trainable: string[]; buffers: string[] }>;
+  /** Adam step, epoch and variable count per optimizer. */
+  optimizers: Record<string, { step: number; epoch: number; count: number }>;
+  backend: string;
+  savedAt: string;
+  /** Metrics of the last iteration before saving. */
+  metrics?: Record<string, number>;
+}
+
+/**
+ * Saves a trainer's networks (weights and buffers), optimizer state and counters atomically.
+ * @throws Error (and leaves the previous file intact) if any weight is NaN/Inf
+ */
+export function saveTrainingCheckpoint(
+  file: string,
+  trainer: Trainer,
+  info: { preset: TrainPreset; modelOptions: ModelOptions; metrics?: Record<string, number> },
+): void {
+  const tensors = new Map<string, StoredTensor>();
+  const modules: TrainingCheckpointMeta['modules'] = {};
+  for (const [key, m] of Object.entries(trainer.modules())) {
+    modules[key] = { trainable: m.trainable().map((v) => v.name), buffers: m.buffers().map((v) => v.name) };
+    for (const [name, t] of Object.entries(moduleState(m))) tensors.set(`module/${key}/${name}`, { shape: t.shape, dtype: 'float32', data: t.values });
+  }
+  const optimizers: TrainingCheckpointMeta['optimizers'] = {};
+  for (const [key, o] of Object.entries(trainer.optimizers())) {
+    const s = o.getState();
+    optimizers[key] = { step: s.step, epoch: s.epoch, count: s.m.length };
+    const shapes = o.variables.map((v) => v.shape.slice());
+    s.m.forEach((d, i) => tensors.set(`optim/${key}/m/${i}`, { shape: shapes[i], dtype: 'float32', data: d }));
+    s.v.forEach((d, i) => tensors.set(`optim/${key}/v/${i}`, { shape: shapes[i], dtype: 'float32', data: d }));
+  }
+  const meta: TrainingCheckpointMeta = {
+    preset: info.preset,
+    modelOptions: info.modelOptions,
+    seed: trainer.seed,
+    iteration: trainer.iteration,
+    epoch: trainer.epoch,
+    modules,
+    optimizers,
+    backend: tf.getBackend(),
+    savedAt: new Date().toISOString(),
+    metrics: info.metrics,
+  };
+  writeCheckpointFile(file, meta, tensors);
+}
+
+/** Loads the weights and buffers of `modules` (keyed as in the checkpoint) from a read checkpoint. */
+export function loadModulesFromCheckpoint(
+  modules: Record<string, Module>,
+  ckpt: { meta: TrainingCheckpointMeta; tensors: Map<string, StoredTensor> },
+  file: string,
+): void {
+  for (const [key, m] of Object.entries(modules)) {
+    if (!ckpt.meta.modules[key]) throw new UserError(`${file} has no network "${key}" (it has ${Object.keys(ckpt.meta.modules).join(', ')})`);
+    const prefix = `module/${key}/`;
+    const state: ModuleState = {};
+    for (const [name, t] of ckpt.tensors) {
+      if (name.startsWith(prefix)) state[name.slice(prefix.length)] = { shape: t.shape, values: t.data as Float32Array };
+    }
+    loadModuleState(m, state);
+  }
+}
+
+/** Restores networks, optimizer state and counters into a trainer built with the checkpoint's preset. */
+export function restoreTrainingCheckpoint(trainer: Trainer, ckpt: { meta: TrainingCheckpointMeta; tensors: Map<string, StoredTensor> }, file: string): void {
+  loadModulesFromCheckpoint(trainer.modules(), ckpt, file);
+  for (const [key, o] of Object.entries(trainer.optimizers())) {
+    const info = ckpt.meta.optimizers[key];
+    if (!info || info.count !== o.variables.length) throw new UserError(`${file}: optimizer state of "${key}" does not match this network; resume with the checkpoint's preset`);
+    const take = (kind: 'm' | 'v') =>
+      Array.from({ length: info.count }, (_, i) => {
+        const t = ckpt.tensors.get(`optim/${key}/${kind}/${i}`);
+        if (!t) throw new UserError(`${file} is missing optimizer tensor ${key}/${kind}/${i}; re-run training`);
+        return t.data as Float32Array;
+      });
+    o.setState({ step: info.step, epoch: info.epoch, m: take('m'), v: take('v') });
+  }
+  trainer.restoreProgress(ckpt.meta.iteration, ckpt.meta.epoch);
 }

@@ -1,6 +1,10 @@
 /** Public API of lib/train (re-exported from lib/index.ts). */
-export * from './rng';
+export { deriveNoiseSeed, NOISE_STREAM, SeededRng } from './rng';
 export * from './optimizer';
 export * from './checkpoint';
 export * from './presets';
+export * from './trainer';
+export * from './triangle';
+export * from './vae';
+export * from './wake-sleep';
 export * from './langevin';

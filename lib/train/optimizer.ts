@@ -167,31 +167,47 @@ export class NetworkOptimizer {
 }
 
 /**
- * Gradients of a loss over some variables, plus the values of named auxiliary terms, with one
- * device sync for all of them.
- * @param lossFn builds named scalar terms; `loss` is differentiated, the others are only read
+ * Gradients of a loss over some variables, plus the values of its named scalar terms, with one device
+ * sync for all of them.
+ * @param lossFn builds named tensors; `loss` (a scalar) is differentiated. Other scalars are read into
+ *   `terms`; non-scalar tensors (e.g. the z̃ a φ-step drew) are kept and returned in `tensors`.
  * @param variables what to differentiate with respect to (one network's trainable variables)
- * @returns grads (caller disposes, e.g. by NetworkOptimizer.apply) and every term as a number
+ * @returns grads and tensors (the caller disposes both; NetworkOptimizer.apply disposes grads) and
+ *   every scalar term as a number
  */
-export function gradsAndTerms<K extends string>(
-  lossFn: () => Record<K | 'loss', tf.Scalar>,
+export function gradsAndTerms<T extends { loss: tf.Scalar } & Record<string, tf.Tensor>>(
+  lossFn: () => T,
   variables: tf.Variable[],
-): { grads: tf.NamedTensorMap; terms: Record<K | 'loss', number> } {
-  let names: (K | 'loss')[] = [];
+): { grads: tf.NamedTensorMap; terms: Record<string, number> & { loss: number }; tensors: Record<string, tf.Tensor> } {
+  let scalarNames: string[] = [];
   let packed: tf.Tensor | null = null;
+  const tensors: Record<string, tf.Tensor> = {};
   const { value, grads } = tf.variableGrads(() => {
-    const terms = lossFn();
-    names = Object.keys(terms) as (K | 'loss')[];
-    packed = tf.keep(tf.stack(names.map((n) => terms[n])));
-    return terms.loss;
+    const out = lossFn();
+    scalarNames = Object.keys(out).filter((k) => out[k].rank === 0);
+    for (const k of Object.keys(out)) if (out[k].rank !== 0) tensors[k] = tf.keep(out[k]);
+    packed = tf.keep(tf.stack(scalarNames.map((k) => out[k])));
+    return out.loss;
   }, variables);
   value.dispose();
   const p = packed as unknown as tf.Tensor;
   const values = p.dataSync();
   p.dispose();
-  const terms = {} as Record<K | 'loss', number>;
-  names.forEach((n, i) => (terms[n] = values[i]));
+  const terms = {} as Record<string, number> & { loss: number };
+  scalarNames.forEach((k, i) => (terms[k] = values[i]));
   const clean: tf.NamedTensorMap = {};
   for (const [k, g] of Object.entries(grads)) if (g != null) clean[k] = g;
-  return { grads: clean, terms };
+  return { grads: clean, terms, tensors };
+}
+
+/**
+ * Applies `grads` with `optimizer` unless the loss is NaN/Inf (then disposes them and throws).
+ * @returns the gradient norm before clipping
+ */
+export function applyChecked(optimizer: NetworkOptimizer, grads: tf.NamedTensorMap, loss: number): number {
+  if (!Number.isFinite(loss)) {
+    tf.dispose(Object.values(grads));
+    throw new NonFiniteError(`loss of ${optimizer.name}`, loss);
+  }
+  return optimizer.apply(grads);
 }

@@ -49,8 +49,8 @@ export interface TrainPreset {
   /** Channel multiplier of the conv nets (1 = the paper's widths). */
   width: number;
   latentDim: number;
-  /** Hidden units of the 'mlp2d' networks. */
-  hidden?: number;
+  /** Hidden layer widths of the 'mlp2d' networks; [] = the architecture's default. */
+  hidden: number[];
   energyForm: EnergyForm;
   batchNorm?: boolean;
   spectralNorm?: boolean;
@@ -113,7 +113,7 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
   arch: { kind: 'string', choices: PRESET_ARCHS },
   width: num(0),
   latentDim: int(1),
-  hidden: { kind: 'number', integer: true, min: 1, optional: true },
+  hidden: { kind: 'integers' },
   energyForm: { kind: 'string', choices: ENERGY_FORMS },
   batchNorm: { kind: 'boolean', optional: true },
   spectralNorm: { kind: 'boolean', optional: true },
@@ -165,8 +165,8 @@ const AUTHORS_TRIANGLE = {
 const NO_CLASSES: number[] = [];
 
 /** MNIST-like 28×28 presets of one method on one dataset (Table 6 networks). */
-function mnistFamily(prefix: string, dataset: string, base: Omit<TrainPreset, 'name' | 'scale' | 'description' | 'dataset' | 'dataLimit' | 'imageSize' | 'classes' | 'arch' | 'width' | 'latentDim' | 'batchSize' | 'epochs' | 'iterations' | 'checkpointEvery' | 'logEvery'>, what: string): TrainPreset[] {
-  const common = { ...base, dataset, imageSize: 0, classes: NO_CLASSES, arch: 'mnist' as const, latentDim: 100 };
+function mnistFamily(prefix: string, dataset: string, base: Omit<TrainPreset, 'name' | 'scale' | 'description' | 'dataset' | 'dataLimit' | 'imageSize' | 'classes' | 'arch' | 'width' | 'latentDim' | 'batchSize' | 'epochs' | 'iterations' | 'checkpointEvery' | 'logEvery' | 'hidden'>, what: string): TrainPreset[] {
+  const common = { ...base, dataset, imageSize: 0, classes: NO_CLASSES, hidden: NO_CLASSES, arch: 'mnist' as const, latentDim: 100 };
   return [
     {
       ...common,
@@ -212,7 +212,7 @@ function mnistFamily(prefix: string, dataset: string, base: Omit<TrainPreset, 'n
 
 /** Presets for data the user provides (CIFAR-10, CelebA): Tables 4–5 networks. */
 function imageFamily(prefix: string, dataset: string, arch: PresetArch, imageSize: number, paperLimit: number, what: string): TrainPreset[] {
-  const common = { ...AUTHORS_TRIANGLE, dataset, imageSize, classes: NO_CLASSES, arch, latentDim: 100 };
+  const common = { ...AUTHORS_TRIANGLE, dataset, imageSize, classes: NO_CLASSES, hidden: NO_CLASSES, arch, latentDim: 100 };
   return [
     {
       ...common,
@@ -276,7 +276,7 @@ const TOY2D: TrainPreset[] = [
     arch: 'mlp2d',
     width: 1,
     latentDim: 2,
-    hidden: 64,
+    hidden: [64, 64],
     batchSize: 128,
     epochs: 1,
     iterations: 600,
@@ -302,7 +302,7 @@ const TOY2D: TrainPreset[] = [
     arch: 'mlp2d',
     width: 1,
     latentDim: 2,
-    hidden: 128,
+    hidden: [128, 128],
     batchSize: 256,
     epochs: 1,
     iterations: 5000,
@@ -377,14 +377,19 @@ function coerce(preset: string, key: string, spec: FieldSpec, raw: string): unkn
 export function resolvePreset(name: string, overrides: Record<string, string> = {}): TrainPreset {
   const base = PRESETS[name];
   if (!base) throw new UserError(`unknown preset "${name}"; valid presets: ${presetNames().join(', ')}`);
-  const out: Record<string, unknown> = { ...base, classes: [...base.classes] };
+  return applyOverrides(base, overrides);
+}
+
+/** `preset` with overrides applied (a new object; the input is not changed). Same errors as resolvePreset. */
+export function applyOverrides(preset: TrainPreset, overrides: Record<string, string>): TrainPreset {
+  const out: Record<string, unknown> = { ...preset, classes: [...preset.classes], hidden: [...preset.hidden] };
   for (const [key, raw] of Object.entries(overrides)) {
     const spec = (PRESET_FIELDS as Record<string, FieldSpec>)[key];
     if (!spec) {
       const valid = Object.keys(PRESET_FIELDS).filter((k) => !('fixed' in PRESET_FIELDS[k as keyof TrainPreset]));
-      throw new UserError(`preset ${name}: unknown key "${key}" in --set ${key}=${raw}; valid keys: ${valid.join(', ')}`);
+      throw new UserError(`preset ${preset.name}: unknown key "${key}" in --set ${key}=${raw}; valid keys: ${valid.join(', ')}`);
     }
-    out[key] = coerce(name, key, spec, raw);
+    out[key] = coerce(preset.name, key, spec, raw);
   }
   return out as unknown as TrainPreset;
 }

@@ -14,14 +14,14 @@ function mix32(h: number): number {
 }
 
 /**
- * A 32-bit seed that depends on every part, e.g. `deriveSeed(runSeed, iteration, NOISE_STREAM.prior)`.
+ * A 32-bit seed that depends on every part, e.g. `deriveNoiseSeed(runSeed, iteration, NOISE_STREAM.prior)`.
  * Parts are integers (negative and > 2³² values are folded in too). Different parts give
  * independent-looking seeds; the same parts give the same seed.
  */
-export function deriveSeed(...parts: number[]): number {
+export function deriveNoiseSeed(...parts: number[]): number {
   let h = 0x9e3779b9;
   for (const p of parts) {
-    if (!Number.isFinite(p)) throw new Error(`deriveSeed: non-finite part ${p}`);
+    if (!Number.isFinite(p)) throw new Error(`deriveNoiseSeed: non-finite part ${p}`);
     const lo = p >>> 0;
     const hi = Math.floor(p / 4294967296) >>> 0;
     h = mix32((h ^ lo) + 0x7f4a7c15);
@@ -29,6 +29,9 @@ export function deriveSeed(...parts: number[]): number {
   }
   return h;
 }
+
+/** Alias of deriveNoiseSeed for lib/data (not re-exported: lib/models exports its own deriveSeed). */
+export const deriveSeed = deriveNoiseSeed;
 
 /** Stream ids, so the noise of different roles in one iteration never shares a seed. */
 export const NOISE_STREAM = {
@@ -45,7 +48,7 @@ export class SeededRng {
   private s: number;
 
   constructor(seed: number) {
-    this.s = deriveSeed(seed);
+    this.s = deriveNoiseSeed(seed);
   }
 
   /** The whole state; `SeededRng.fromState(rng.state)` continues the same stream. */

@@ -1,0 +1,145 @@
+/**
+ * Algorithm 1 of the divergence-triangle paper: per iteration, with x ~ q_data, z ~ N(0, I) and
+ * x̃ = g_θ(z), z̃ = μ_φ(x) + σ_φ(x)ε drawn once,
+ *   α-step: ascend D in α      (loss mean E(x) − mean E(x̃), Eq. 17)
+ *   φ-step: descend D in φ     (recon + KL + w·(−log q_φ(z|x̃)), Eqs. 14, 18)
+ *   θ-step: descend D in θ     (recon + mean E(x̃) + w·(−log q_φ(z|x̃)), Eqs. 14, 18), `generatorSteps`
+ *           times (§4.3: several θ-steps bring x̃ close to minima of −f_α before the next α-step)
+ * in the authors' order EBM, inference, generator, each with its own Adam.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Ebm, Generator, InferenceNet, Module } from '../models/types';
+import type { ObjectiveScaling } from '../objectives/scaling';
+import { triangleEbmLoss, triangleGeneratorLoss, triangleInferenceLoss } from '../objectives/triangle';
+import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import { NOISE_STREAM } from './rng';
+import { sampleGenerator, type Trainer, TrainerState } from './trainer';
+
+export interface DivergenceTriangleOptions {
+  seed: number;
+  scaling: ObjectiveScaling;
+  optimizers: { ebm: OptimizerConfig; generator: OptimizerConfig; inference: OptimizerConfig };
+  /** θ-steps per iteration (default 1). */
+  generatorSteps?: number;
+}
+
+export class DivergenceTriangleTrainer implements Trainer {
+  readonly method = 'triangle' as const;
+  private readonly state: TrainerState;
+  private readonly opt: { ebm: NetworkOptimizer; generator: NetworkOptimizer; inference: NetworkOptimizer };
+  readonly generatorSteps: number;
+
+  constructor(
+    readonly generator: Generator,
+    readonly inference: InferenceNet,
+    readonly ebm: Ebm,
+    readonly options: DivergenceTriangleOptions,
+  ) {
+    this.opt = {
+      ebm: new NetworkOptimizer('ebm', ebm.trainable(), options.optimizers.ebm),
+      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
+      inference: new NetworkOptimizer('inference', inference.trainable(), options.optimizers.inference),
+    };
+    this.state = new TrainerState(options.seed, this.opt);
+    this.generatorSteps = options.generatorSteps ?? 1;
+  }
+
+  get seed(): number {
+    return this.state.seed;
+  }
+  get iteration(): number {
+    return this.state.iteration;
+  }
+  get epoch(): number {
+    return this.state.epoch;
+  }
+
+  /**
+   * One iteration of Algorithm 1 on x [N, ...].
+   * @returns D and its terms (Eq. 13; from the parameters before this iteration's updates), each
+   *   network's loss and gradient norm, and learning rates
+   */
+  step(x: tf.Tensor): Record<string, number> {
+    const n = x.shape[0];
+    const s = this.options.scaling;
+    const z = this.state.normal([n, ...this.generator.latentShape], NOISE_STREAM.prior);
+    const eps = this.state.normal([n, ...this.inference.latentShape], NOISE_STREAM.posterior);
+    const xGen = tf.tidy(() => this.generator.generate(z, true));
+    let zInf: tf.Tensor | undefined;
+    try {
+      const a = gradsAndTerms(() => triangleEbmLoss(this.ebm, x, xGen, true), this.opt.ebm.variables);
+      const gradNormEbm = applyChecked(this.opt.ebm, a.grads, a.terms.loss);
+
+      const p = gradsAndTerms(() => triangleInferenceLoss(this.generator, this.inference, x, eps, z, xGen, s, true), this.opt.inference.variables);
+      zInf = p.tensors.zInf;
+      const gradNormInf = applyChecked(this.opt.inference, p.grads, p.terms.loss);
+
+      let g = { loss: NaN, energyGen: NaN };
+      let gradNormGen = NaN;
+      for (let k = 0; k < this.generatorSteps; k++) {
+        const r = gradsAndTerms(() => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true), this.opt.generator.variables);
+        gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
+        if (k === 0) g = { loss: r.terms.loss, energyGen: r.terms.energyGen };
+      }
+
+      const { recon, kl, nllLatent, mse } = p.terms;
+      const { energyData, energyGen } = a.terms;
+      const klQP = recon + kl;
+      const klPPi = energyGen + s.latentNllWeight * nllLatent;
+      const klQPi = energyData;
+      this.state.iteration += 1;
+      return {
+        D: klQP + klPPi - klQPi,
+        klQP,
+        klPPi,
+        klQPi,
+        recon,
+        kl,
+        nllLatent,
+        energyData,
+        energyGen,
+        mse,
+        lossEbm: a.terms.loss,
+        lossInf: p.terms.loss,
+        lossGen: g.loss,
+        gradNormEbm,
+        gradNormInf,
+        gradNormGen,
+        lrEbm: this.opt.ebm.learningRate,
+        lrInf: this.opt.inference.learningRate,
+        lrGen: this.opt.generator.learningRate,
+      };
+    } finally {
+      tf.dispose([z, eps, xGen]);
+      if (zInf) zInf.dispose();
+    }
+  }
+
+  setEpoch(epoch: number): void {
+    this.state.setEpoch(epoch);
+  }
+
+  sample(n: number, seed: number): tf.Tensor {
+    return sampleGenerator(this.generator, n, seed);
+  }
+
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.generator.generate(this.inference.encode(x, false).mu, false));
+  }
+
+  modules(): Record<string, Module> {
+    return { generator: this.generator, inference: this.inference, ebm: this.ebm };
+  }
+
+  optimizers(): Record<string, NetworkOptimizer> {
+    return { ...this.opt };
+  }
+
+  restoreProgress(iteration: number, epoch: number): void {
+    this.state.restore(iteration, epoch);
+  }
+
+  dispose(): void {
+    this.state.dispose();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * VAE baseline (Kingma & Welling 2014) on the triangle's generator and inference networks:
+ * min_θ min_φ KL(Q‖P) (divergence-triangle Eq. 14) — one loss, one backward pass, each network
+ * stepped by its own Adam (clipped per network, as the triangle's).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Generator, InferenceNet, Module } from '../models/types';
+import type { ObjectiveScaling } from '../objectives/scaling';
+import { vaeLoss } from '../objectives/vae';
+import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import { NOISE_STREAM } from './rng';
+import { sampleGenerator, type Trainer, TrainerState } from './trainer';
+
+export interface VaeTrainerOptions {
+  seed: number;
+  scaling: ObjectiveScaling;
+  optimizers: { generator: OptimizerConfig; inference: OptimizerConfig };
+}
+
+/** Splits a gradient map by which optimizer owns each variable. */
+export function splitGrads(grads: tf.NamedTensorMap, optimizer: NetworkOptimizer): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const v of optimizer.variables) if (grads[v.name]) out[v.name] = grads[v.name];
+  return out;
+}
+
+export class VaeTrainer implements Trainer {
+  readonly method = 'vae' as const;
+  private readonly state: TrainerState;
+  private readonly opt: { generator: NetworkOptimizer; inference: NetworkOptimizer };
+
+  constructor(
+    readonly generator: Generator,
+    readonly inference: InferenceNet,
+    readonly options: VaeTrainerOptions,
+  ) {
+    this.opt = {
+      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
+      inference: new NetworkOptimizer('inference', inference.trainable(), options.optimizers.inference),
+    };
+    this.state = new TrainerState(options.seed, this.opt);
+  }
+
+  get seed(): number {
+    return this.state.seed;
+  }
+  get iteration(): number {
+    return this.state.iteration;
+  }
+  get epoch(): number {
+    return this.state.epoch;
+  }
+
+  /** One ELBO step on x [N, ...]. @returns loss (= −ELBO without constant), elbo, recon, kl, mse, grad norms */
+  step(x: tf.Tensor): Record<string, number> {
+    const eps = this.state.normal([x.shape[0], ...this.inference.latentShape], NOISE_STREAM.posterior);
+    try {
+      const r = gradsAndTerms(
+        () => vaeLoss(this.generator, this.inference, x, eps, this.options.scaling, true),
+        [...this.opt.generator.variables, ...this.opt.inference.variables],
+      );
+      const gen = splitGrads(r.grads, this.opt.generator);
+      const inf = splitGrads(r.grads, this.opt.inference);
+      let gradNormGen: number;
+      try {
+        gradNormGen = applyChecked(this.opt.generator, gen, r.terms.loss);
+      } catch (e) {
+        tf.dispose(Object.values(inf));
+        throw e;
+      }
+      const gradNormInf = applyChecked(this.opt.inference, inf, r.terms.loss);
+      this.state.iteration += 1;
+      const { loss, elbo, recon, kl, mse } = r.terms;
+      return { loss, elbo, klQP: recon + kl, recon, kl, mse, gradNormGen, gradNormInf, lrGen: this.opt.generator.learningRate, lrInf: this.opt.inference.learningRate };
+    } finally {
+      eps.dispose();
+    }
+  }
+
+  setEpoch(epoch: number): void {
+    this.state.setEpoch(epoch);
+  }
+
+  sample(n: number, seed: number): tf.Tensor {
+    return sampleGenerator(this.generator, n, seed);
+  }
+
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.generator.generate(this.inference.encode(x, false).mu, false));
+  }
+
+  modules(): Record<string, Module> {
+    return { generator: this.generator, inference: this.inference };
+  }
+
+  optimizers(): Record<string, NetworkOptimizer> {
+    return { ...this.opt };
+  }
+
+  restoreProgress(iteration: number, epoch: number): void {
+    this.state.restore(iteration, epoch);
+  }
+
+  dispose(): void {
+    this.state.dispose();
+  }
+}
