@@ -1,0 +1,52 @@
+/**
+ * IDX files (MNIST, Fashion-MNIST): magic 00 00 <type> <ndim>, ndim big-endian uint32 sizes, then the
+ * data row-major. Only type 0x08 (unsigned byte) is used by either dataset. Gzipped or not.
+ * Format: http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
+ */
+import { UserError } from '../errors';
+import { readMaybeGzip } from './files';
+import type { RawImages } from './types';
+
+export interface IdxArray {
+  shape: number[];
+  data: Uint8Array;
+}
+
+/** Parses an IDX buffer of unsigned bytes. `file` names it in error messages. */
+export function parseIdx(buf: Buffer, file: string): IdxArray {
+  const fix = 'delete it and fetch the dataset again';
+  if (buf.length < 4 || buf[0] !== 0 || buf[1] !== 0) {
+    throw new UserError(`${file} is not an IDX file (magic ${buf.subarray(0, 4).toString('hex')}, expected 0000 08 0n): ${fix}`);
+  }
+  if (buf[2] !== 0x08) throw new UserError(`${file}: IDX element type 0x${buf[2].toString(16)} is not unsigned byte (0x08): only uint8 IDX files are supported`);
+  const ndim = buf[3];
+  if (ndim < 1 || ndim > 4 || buf.length < 4 + 4 * ndim) throw new UserError(`${file}: bad IDX header (${ndim} dimensions): ${fix}`);
+  const shape: number[] = [];
+  for (let i = 0; i < ndim; i++) shape.push(buf.readUInt32BE(4 + 4 * i));
+  const count = shape.reduce((a, b) => a * b, 1);
+  const start = 4 + 4 * ndim;
+  if (buf.length - start < count) {
+    throw new UserError(`${file} is truncated: header says ${shape.join('×')} = ${count} bytes, file has ${buf.length - start}: ${fix}`);
+  }
+  return { shape, data: new Uint8Array(buf.buffer, buf.byteOffset + start, count) };
+}
+
+export function readIdx(file: string): IdxArray {
+  return parseIdx(readMaybeGzip(file), file);
+}
+
+/** An images file ([N, H, W]) and its labels file ([N]) as grayscale RawImages. */
+export function readIdxImages(imagesFile: string, labelsFile: string | undefined): RawImages {
+  const im = readIdx(imagesFile);
+  if (im.shape.length !== 3) throw new UserError(`${imagesFile}: expected an IDX image file [N, H, W], got shape [${im.shape}]: pass the *-images-idx3-ubyte file`);
+  const [n, h, w] = im.shape;
+  let labels: Int32Array | undefined;
+  if (labelsFile) {
+    const lb = readIdx(labelsFile);
+    if (lb.shape.length !== 1 || lb.shape[0] !== n) {
+      throw new UserError(`${labelsFile}: ${lb.shape.join('×')} labels for ${n} images in ${imagesFile}: the two files are from different splits or datasets`);
+    }
+    labels = Int32Array.from(lb.data);
+  }
+  return { pixels: im.data, n, h, w, c: 1, labels };
+}
