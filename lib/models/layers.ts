@@ -367,6 +367,28 @@ export class Conv3d extends WeightedLayer {
 }
 
 /**
+ * tf.conv3dTranspose ('valid') with a gradient: tfjs 4.22 registers none for its kernel
+ * Conv3DBackpropInputV2. y = Bᵀ(x; W) is the input-gradient of the conv y ↦ conv3d(y, W), so
+ * ⟨g, Bᵀ(x; W)⟩ = ⟨conv3d(g, W), x⟩ gives dx = conv3d(g, W) and dW = Conv3DBackpropFilter(input g, dy x),
+ * as tfjs does for the 2-D case (Conv2DBackpropInput_grad). Both are kernels the backends implement.
+ */
+function conv3dTransposeWithGrad(x: tf.Tensor5D, w: tf.Tensor5D, outShape: [number, number, number, number, number], strides: Triple): tf.Tensor5D {
+  const op = tf.customGrad(((xx: tf.Tensor5D, ww: tf.Tensor5D, save: tf.GradSaveFunc) => {
+    save([xx, ww]);
+    return {
+      value: tf.conv3dTranspose(xx, ww, outShape, strides, 'valid'),
+      gradFunc: (g: tf.Tensor5D, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor5D, tf.Tensor5D];
+        const dx = tf.conv3d(g, ws, strides, 'valid');
+        const dw = tf.engine().runKernel('Conv3DBackpropFilterV2', { x: g, dy: xs }, { strides, pad: 'valid', filterShape: ws.shape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return [dx, dw];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return op(x, w) as tf.Tensor5D;
+}
+
+/**
  * 3-D transposed convolution = PyTorch `ConvTranspose3d` with output_padding as in ConvTranspose2d.
  * tfjs's conv3dTranspose has only 'valid'/'same': we compute the un-cropped 'valid' output of size
  * (in − 1)·s + k + output_padding and crop p from each side.
@@ -403,13 +425,7 @@ export class ConvTranspose3d extends WeightedLayer {
   apply(x: tf.Tensor, training: boolean): tf.Tensor {
     const out = this.outputShape(x.shape.slice(1));
     const full = [0, 1, 2].map((a) => out[a] + 2 * this.p[a]);
-    const y = tf.conv3dTranspose(
-      x as tf.Tensor5D,
-      this.kernel(training) as tf.Tensor5D,
-      [x.shape[0], full[0], full[1], full[2], out[3]],
-      this.s,
-      'valid',
-    );
+    const y = conv3dTransposeWithGrad(x as tf.Tensor5D, this.kernel(training) as tf.Tensor5D, [x.shape[0], full[0], full[1], full[2], out[3]], this.s);
     const cropped = this.p.some((v) => v > 0)
       ? tf.slice(y, [0, this.p[0], this.p[1], this.p[2], 0], [-1, out[0], out[1], out[2], -1])
       : y;

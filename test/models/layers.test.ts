@@ -162,6 +162,30 @@ test('Conv3d and ConvTranspose3d match the direct references (dynamic-texture ge
   conv.dispose();
 });
 
+test('ConvTranspose3d gradients (tfjs has none for Conv3DBackpropInputV2) match the reference, exactly for a bilinear map', () => {
+  const t = new ConvTranspose3d('t', { inChannels: 2, outChannels: 2, kernel: [3, 2, 2], stride: [2, 1, 2], padding: [1, 0, 1], outputSize: [4, 3, 3], bias: false, seed: 9 });
+  const x = randomInput([1, 2, 2, 2, 2], 35);
+  const c = randomInput([1, 4, 3, 3, 2], 36); // L = Σ c ⊙ convT(x, W), bilinear in (x, W)
+  const xs = x.shape;
+  const ws = t.weight.shape;
+  const L = (xv: Float32Array, wv: Float32Array) => {
+    const { y } = refConvT(xv, xs, wv, ws, [2, 1, 2], [1, 0, 1], [4, 3, 3]);
+    const cv = c.dataSync();
+    return y.reduce((s, v, i) => s + v * cv[i], 0);
+  };
+  const unit = (n: number, i: number) => Float32Array.from({ length: n }, (_, j) => (j === i ? 1 : 0));
+  const xv = x.dataSync() as Float32Array;
+  const wv = t.weight.dataSync() as Float32Array;
+  const dxRef = Array.from({ length: xv.length }, (_, i) => L(unit(xv.length, i), wv));
+  const dwRef = Array.from({ length: wv.length }, (_, i) => L(xv, unit(wv.length, i)));
+  const { grads, value } = tf.variableGrads(() => tf.sum(tf.mul(c, t.apply(x, true))) as tf.Scalar, [t.weight]);
+  const gx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(c, t.apply(xx, true))))(x);
+  assertClose(gx.dataSync(), dxRef, 1e-5, 'dL/dx');
+  assertClose(grads[t.weight.name].dataSync(), dwRef, 1e-5, 'dL/dW');
+  tf.dispose([x, c, gx, value, ...Object.values(grads)]);
+  t.dispose();
+});
+
 test('Dense computes x W + b and biases start at zero', () => {
   const d = new Dense('d', { inFeatures: 3, outFeatures: 2, seed: 5 });
   const [w, b] = d.trainable();
