@@ -3,3 +3,4 @@ export * from './reconstruction';
 export * from './ranking';
 export * from './frechet';
 export * from './inception';
+export * from './classifier';
