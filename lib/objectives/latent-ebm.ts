@@ -7,12 +7,16 @@
  * minimised over θ, φ and maximised over α. Every function here is a pure function of tensors and models:
  * it returns scalar losses and named terms (all [] tensors the caller owns), and never touches an optimizer.
  *
- * Sign convention (lib/models/types.ts): `ebm.score(x, z)` is f_α(x, z); high f = probable.
+ * Sign convention (lib/models/types.ts): `ebm.score(x, z)` is f_α(x, z); high f = probable. As in
+ * lib/objectives/triangle.ts, the terms named energy* are mean *energies* E = −f_α, so the EBM loss reads
+ * energyData − energyGen and every method's metrics plot on the same axis.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Generator, InferenceNet, LatentEbm } from '../models/types';
 import { UserError } from '../errors';
 import { langevin, langevinJoint, type LangevinOptions, type LangevinResult } from '../train/langevin';
+import { gaussianKlToPrior, gaussianReconstruction, reducePerExample, reparameterize, type DimReduction } from './gaussian';
+import type { ObjectiveScaling } from './scaling';
 
 /** How the inference model is learned (paper §4.5, and §5 "Ours" / "Ours(+)"). */
 export type LatentEbmInferenceRule =
@@ -22,18 +26,11 @@ export type LatentEbmInferenceRule =
   | 'eq17';
 
 /**
- * Scale of the terms. Paper: −log p_θ(x|z) = ‖x − g(z)‖² / (2σ²) summed over pixels, KL summed over latent
- * dims, everything a mean over the batch. The authors' code (ENVIRONMENT.md): squared error summed over pixels
- * / batch (σ² = ½) and KL averaged over batch *and* latent dims ('mean').
+ * Scale of the terms (lib/objectives/scaling.ts): σ of p_θ(x|z) and the reduction over latent dims of the
+ * KL, entropy and prior terms ('sum' in the paper, 'mean' in the authors' code), plus the weight of every
+ * f_α term in L_G and L_I (1 in the paper). Defaults: σ = √½ (recon = summed squared error), 'sum', 1.
  */
-export interface LatentEbmScaling {
-  /** σ of p_θ(x|z) = N(g_θ(z), σ²I). Default √½ (recon = summed squared error, the authors' convention). */
-  sigma?: number;
-  /** KL(q_φ(z|x) ‖ p(z)) and the entropy/prior terms: 'sum' over latent dims (paper) or 'mean' (authors). Default 'sum'. */
-  latentReduction?: 'sum' | 'mean';
-  /** Multiplier of every f_α term in L_G and L_I (1 in the paper). */
-  energyWeight?: number;
-}
+export type LatentEbmScaling = Partial<Pick<ObjectiveScaling, 'sigma' | 'klReduction'>> & { energyWeight?: number };
 
 /** Synthesis sample (z_i, x̃_i) of Eq. 18, x̃ = g_θ(z) (the σe₁ noise dropped, as the paper does). */
 export interface SynthesisSample {
@@ -66,13 +63,7 @@ export function synthesisSample(generator: Generator, z: tf.Tensor, training: bo
  */
 export function inferenceSample(inference: InferenceNet, x: tf.Tensor, eps: tf.Tensor, training: boolean): InferenceSample {
   const { mu, logvar } = inference.encode(x, training);
-  return { mu, logvar, zInf: tf.tidy(() => mu.add(logvar.mul(0.5).exp().mul(eps))) };
-}
-
-/** Per-example sum (or mean) over all axes but the first: [N, ...] → [N]. */
-function reducePerExample(t: tf.Tensor, how: 'sum' | 'mean'): tf.Tensor1D {
-  const flat = t.reshape([t.shape[0], -1]);
-  return (how === 'sum' ? flat.sum(1) : flat.mean(1)) as tf.Tensor1D;
+  return { mu, logvar, zInf: reparameterize(mu, logvar, eps) };
 }
 
 /**
@@ -84,36 +75,32 @@ function reducePerExample(t: tf.Tensor, how: 'sum' | 'mean'): tf.Tensor1D {
 export function latentGaussianTerms(
   mu: tf.Tensor,
   logvar: tf.Tensor,
-  reduction: 'sum' | 'mean' = 'sum',
+  reduction: DimReduction = 'sum',
 ): { entropy: tf.Tensor1D; priorNll: tf.Tensor1D; kl: tf.Tensor1D } {
   return tf.tidy(() => {
     const log2pi = Math.log(2 * Math.PI);
     const entropy = reducePerExample(logvar.add(1 + log2pi).mul(0.5), reduction);
     const priorNll = reducePerExample(mu.square().add(logvar.exp()).add(log2pi).mul(0.5), reduction);
-    const kl = reducePerExample(mu.square().add(logvar.exp()).sub(1).sub(logvar).mul(0.5), reduction);
-    return { entropy, priorNll, kl };
+    return { entropy, priorNll, kl: gaussianKlToPrior(mu, logvar, reduction) };
   });
-}
-
-/**
- * −log p_θ(x | z) up to its constant: ‖x − g_θ(z)‖² / (2σ²) per example, [N].
- * @param x [N, ...] @param xRec g_θ(z), same shape
- */
-export function gaussianReconstruction(x: tf.Tensor, xRec: tf.Tensor, sigma: number): tf.Tensor1D {
-  return tf.tidy(() => reducePerExample(x.sub(xRec).square(), 'sum').div(2 * sigma * sigma) as tf.Tensor1D);
 }
 
 function resolveScaling(s: LatentEbmScaling | undefined): Required<LatentEbmScaling> {
   const sigma = s?.sigma ?? Math.SQRT1_2;
   if (!(sigma > 0)) throw new UserError(`latent EBM objective: sigma must be > 0 (got ${sigma})`);
-  return { sigma, latentReduction: s?.latentReduction ?? 'sum', energyWeight: s?.energyWeight ?? 1 };
+  return { sigma, klReduction: s?.klReduction ?? 'sum', energyWeight: s?.energyWeight ?? 1 };
+}
+
+/** Mean energy E = −f_α(x, z) over a batch. @param x [N, ...inputShape] @param z [N, ...latentShape] */
+export function meanLatentEnergy(ebm: LatentEbm, x: tf.Tensor, z: tf.Tensor, training: boolean): tf.Scalar {
+  return tf.tidy(() => ebm.score(x, z, training).mean().neg() as tf.Scalar);
 }
 
 /** Named terms of the latent-EBM triangle on one batch (all scalars, means over the batch). */
 export interface LatentEbmTerms {
-  /** mean f_α(x_i, z̃_i): positive phase, on inference samples (Eq. 19, first sum). */
+  /** mean E = −f_α(x_i, z̃_i): positive phase, on inference samples (Eq. 19, first sum). */
   energyData: tf.Scalar;
-  /** mean f_α(x̃_i, z_i): negative phase, on synthesis samples (Eq. 19, second sum). */
+  /** mean E = −f_α(x̃_i, z_i): negative phase, on synthesis samples (Eq. 19, second sum). */
   energyGen: tf.Scalar;
   /** mean −log p_θ(x_i | z̃_i) (up to a constant), Eq. 21 first sum. */
   recon: tf.Scalar;
@@ -125,7 +112,7 @@ export interface LatentEbmTerms {
   priorNll: tf.Scalar;
   /** KL(Q‖P) up to the data entropy: recon + kl (Eq. 4–6, the negative ELBO). */
   klQP: tf.Scalar;
-  /** KL(Q‖Π) up to the data entropy and log Z(α): −entropy − energyData. */
+  /** KL(Q‖Π) up to the data entropy and log Z(α): E_q[log q_φ − f_α] = −entropy + energyData. */
   klQPi: tf.Scalar;
 }
 
@@ -145,10 +132,10 @@ export function latentEbmTerms(
 ): LatentEbmTerms {
   const sc = resolveScaling(opts.scaling);
   return tf.tidy(() => {
-    const energyData = ebm.score(xData, inf.zInf, opts.training).mean() as tf.Scalar;
-    const energyGen = ebm.score(syn.xGen, syn.z, opts.training).mean() as tf.Scalar;
+    const energyData = meanLatentEnergy(ebm, xData, inf.zInf, opts.training);
+    const energyGen = meanLatentEnergy(ebm, syn.xGen, syn.z, opts.training);
     const recon = gaussianReconstruction(xData, xRec, sc.sigma).mean() as tf.Scalar;
-    const g = latentGaussianTerms(inf.mu, inf.logvar, sc.latentReduction);
+    const g = latentGaussianTerms(inf.mu, inf.logvar, sc.klReduction);
     const kl = g.kl.mean() as tf.Scalar;
     const entropy = g.entropy.mean() as tf.Scalar;
     const priorNll = g.priorNll.mean() as tf.Scalar;
@@ -160,14 +147,14 @@ export function latentEbmTerms(
       entropy,
       priorNll,
       klQP: recon.add(kl) as tf.Scalar,
-      klQPi: entropy.neg().sub(energyData) as tf.Scalar,
+      klQPi: energyData.sub(entropy) as tf.Scalar,
     };
   });
 }
 
 /**
  * L_E(α) = KL(Q‖Π) − KL(P‖Π) (Eq. 11), whose gradient is Eq. 12, estimated by Eq. 19:
- *   L_E ≈ −(1/M) Σ f_α(x_i, z̃_i) + (1/M̃) Σ f_α(x̃_i, z_i).
+ *   L_E ≈ −(1/M) Σ f_α(x_i, z̃_i) + (1/M̃) Σ f_α(x̃_i, z_i) = energyData − energyGen  (E = −f).
  * Samples are constants here (the caller takes gradients w.r.t. α only).
  * @returns the loss and its two terms
  */
@@ -178,15 +165,16 @@ export function latentEbmLossE(
   training: boolean,
 ): { loss: tf.Scalar; energyData: tf.Scalar; energyGen: tf.Scalar } {
   return tf.tidy(() => {
-    const energyData = ebm.score(pos.x, pos.z, training).mean() as tf.Scalar;
-    const energyGen = ebm.score(neg.x, neg.z, training).mean() as tf.Scalar;
-    return { loss: energyGen.sub(energyData) as tf.Scalar, energyData, energyGen };
+    const energyData = meanLatentEnergy(ebm, pos.x, pos.z, training);
+    const energyGen = meanLatentEnergy(ebm, neg.x, neg.z, training);
+    return { loss: energyData.sub(energyGen) as tf.Scalar, energyData, energyGen };
   });
 }
 
 /**
  * L_G(θ) = KL(Q‖P) + KL(P‖Π) (Eq. 13); gradient Eq. 14, estimated by Eq. 21:
- *   L_G ≈ (1/M) Σ −log p_θ(x_i | z̃_i) − (1/M̃) Σ f_α(g_θ(z_i), z_i).
+ *   L_G ≈ (1/M) Σ −log p_θ(x_i | z̃_i) − (1/M̃) Σ f_α(g_θ(z_i), z_i) = recon + energyGen.
+ * Also returns mse, the per-pixel squared error of g_θ(z̃) (in the data's units).
  * The entropy of p_θ(x|z) is fixed by σ, so it does not enter the θ-gradient.
  * @param xData [M, ...], zInf [M, ...latent] (constants), z [M̃, ...latent] prior draws
  */
@@ -197,20 +185,23 @@ export function latentEbmLossG(
   zInf: tf.Tensor,
   z: tf.Tensor,
   opts: { scaling?: LatentEbmScaling; training: boolean },
-): { loss: tf.Scalar; recon: tf.Scalar; energyGen: tf.Scalar } {
+): { loss: tf.Scalar; recon: tf.Scalar; energyGen: tf.Scalar; mse: tf.Scalar } {
   const sc = resolveScaling(opts.scaling);
   return tf.tidy(() => {
-    const recon = gaussianReconstruction(xData, generator.generate(zInf, opts.training), sc.sigma).mean() as tf.Scalar;
-    const energyGen = ebm.score(generator.generate(z, opts.training), z, opts.training).mean() as tf.Scalar;
-    return { loss: recon.sub(energyGen.mul(sc.energyWeight)) as tf.Scalar, recon, energyGen };
+    const xRec = generator.generate(zInf, opts.training);
+    const recon = gaussianReconstruction(xData, xRec, sc.sigma).mean() as tf.Scalar;
+    const mse = tf.squaredDifference(xData, xRec).mean() as tf.Scalar;
+    const energyGen = meanLatentEnergy(ebm, generator.generate(z, opts.training), z, opts.training);
+    return { loss: recon.add(energyGen.mul(sc.energyWeight)) as tf.Scalar, recon, energyGen, mse };
   });
 }
 
 /**
  * L_I(φ), estimated by Eq. 20 with the reparametrised z̃ of Eq. 18.
  *  - 'eq15' ("Ours"): KL(Q‖P) − KL(Q‖Π) = E_q[−log p_θ(x, z̃) + f_α(x, z̃)] + const
- *      = recon + priorNll + energyData (the entropy of q_φ cancels between the two KLs, Eq. 16);
- *  - 'eq17' ("Ours(+)"): KL(Q‖P) + KL(Q‖Π) = recon + kl − entropy − energyData + const.
+ *      = recon + priorNll − energyData (the entropy of q_φ cancels between the two KLs, Eq. 16);
+ *  - 'eq17' ("Ours(+)"): KL(Q‖P) + KL(Q‖Π) = recon + kl − entropy + energyData + const.
+ * (energyData = mean E = −f_α(x, z̃).)
  * The constants (data entropy, log Z(α)) do not depend on φ.
  * @param x [M, ...], eps [M, ...latent] the e₂ of Eq. 18
  */
@@ -226,19 +217,19 @@ export function latentEbmLossI(
   return tf.tidy(() => {
     const inf = inferenceSample(inference, x, eps, opts.training);
     const recon = gaussianReconstruction(x, generator.generate(inf.zInf, opts.training), sc.sigma).mean() as tf.Scalar;
-    const g = latentGaussianTerms(inf.mu, inf.logvar, sc.latentReduction);
+    const g = latentGaussianTerms(inf.mu, inf.logvar, sc.klReduction);
     const kl = g.kl.mean() as tf.Scalar;
     const entropy = g.entropy.mean() as tf.Scalar;
     const priorNll = g.priorNll.mean() as tf.Scalar;
-    const energyData = ebm.score(x, inf.zInf, opts.training).mean() as tf.Scalar;
+    const energyData = meanLatentEnergy(ebm, x, inf.zInf, opts.training);
     const wE = energyData.mul(sc.energyWeight);
     let loss: tf.Scalar;
     switch (opts.rule) {
       case 'eq15':
-        loss = recon.add(priorNll).add(wE) as tf.Scalar;
+        loss = recon.add(priorNll).sub(wE) as tf.Scalar;
         break;
       case 'eq17':
-        loss = recon.add(kl).sub(entropy).sub(wE) as tf.Scalar;
+        loss = recon.add(kl).sub(entropy).add(wE) as tf.Scalar;
         break;
       default: {
         const never: never = opts.rule;

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
+import { deriveNoiseSeed } from './rng';
 
 /** Score of a batch: f(x) per example, [N]. Called inside tf.tidy / tf.grad; must not dispose its input. */
 export type LangevinScoreFn = (x: tf.Tensor) => tf.Tensor1D;
@@ -107,10 +108,10 @@ export function langevinJoint(
   const scores: number[] = [];
   let acceptedTotal: tf.Tensor = tf.scalar(0);
   for (let step = 0; step < opts.steps; step++) {
-    const stepSeed = mixSeed(opts.seed, step);
+    const stepSeed = deriveNoiseSeed(opts.seed, step);
     const next = tf.tidy(() => {
       const proposal = state.map((x, i) => {
-        const eps = tf.randomNormal(x.shape, 0, 1, 'float32', mixSeed(stepSeed, i));
+        const eps = tf.randomNormal(x.shape, 0, 1, 'float32', deriveNoiseSeed(stepSeed, i));
         let y = x.add(cur.grads[i].mul(stepSizes[i])).add(eps.mul(noises[i]));
         const c = clamps[i];
         if (c) y = y.clipByValue(c[0], c[1]);
@@ -126,7 +127,7 @@ export function langevinJoint(
         const denom = 2 * noises[i] * noises[i];
         logRatio = logRatio.add(sumPerExample(fwd.square()).sub(sumPerExample(bwd.square())).div(denom));
       }
-      const u = tf.randomUniform([n], 0, 1, 'float32', mixSeed(stepSeed, k + 1));
+      const u = tf.randomUniform([n], 0, 1, 'float32', deriveNoiseSeed(stepSeed, k + 1));
       const accept = u.log().less(logRatio); // [N] bool; NaN ratios reject
       const pick = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.where(broadcastMask(accept, a.rank), a, b);
       return {
@@ -191,16 +192,4 @@ function perClamp(c: LangevinOptions['clamp'], k: number): (LangevinClamp | null
   const list = c as readonly (LangevinClamp | null)[];
   if (list.length !== k) throw new UserError(`langevin: clamp has ${list.length} entries but the state has ${k} variables`);
   return [...list];
-}
-
-/**
- * A 31-bit seed derived from (seed, index) by an integer hash (splitmix-style finalizer), so every step
- * and every variable of a chain draws independent, reproducible noise from tf's seeded generators.
- */
-export function mixSeed(seed: number, index: number): number {
-  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul((index + 1) | 0, 0x85ebca6b)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  return h & 0x7fffffff;
 }

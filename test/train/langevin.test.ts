@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { langevin, langevinJoint, mixSeed } from '../../lib/train/langevin';
+import { langevin, langevinJoint } from '../../lib/train/langevin';
 import { isUserError } from '../../lib/errors';
 
 tf.setBackend('cpu');
@@ -105,11 +105,4 @@ test('bad options are UserErrors naming the fix', () => {
   bad({ noise: 0, metropolis: true }, /metropolis needs noise > 0/);
   bad({ stepSize: [0.1, 0.2] }, /stepSize has 2 entries but the state has 1/);
   x0.dispose();
-});
-
-test('mixSeed gives distinct 31-bit seeds', () => {
-  const seen = new Set<number>();
-  for (let s = 0; s < 10; s++) for (let i = 0; i < 100; i++) seen.add(mixSeed(s, i));
-  assert.equal(seen.size, 1000);
-  for (const v of seen) assert.ok(v >= 0 && v < 2 ** 31);
 });
