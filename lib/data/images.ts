@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../errors';
 import { dataCacheDir } from './files';
+import { LUMA } from './transform';
 import type { RawImages } from './types';
 
 /** A file (optionally one page of an animated GIF/WebP/TIFF) or pixels already in memory. */
@@ -30,7 +31,7 @@ export interface DecodeOptions {
 }
 
 const CACHE_MAGIC = 'DTRIIMG1';
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 function inputName(x: ImageInput): string {
   return 'file' in x ? (x.page !== undefined ? `${x.file} (frame ${x.page})` : x.file) : x.name;
@@ -104,12 +105,16 @@ export async function decodeImages(inputs: ImageInput[], opts: DecodeOptions = {
           }
           img = img.resize(w, h, { fit: 'cover', position: 'centre' });
         }
-        img = c === 1 ? img.grayscale() : img.toColourspace('srgb');
+        // Color → gray is done here with BT.601 luma, the same formula as the in-memory loaders
+        // (libvips would weigh linear light instead); gray → RGB replicates exactly.
+        const decodeC = nativeChannels(m) === 1 && c === 1 ? 1 : 3;
+        img = decodeC === 1 ? img.grayscale() : img.toColourspace('srgb');
         const { data, info } = await img.removeAlpha().raw().toBuffer({ resolveWithObject: true });
-        if (info.width !== w || info.height !== h || info.channels !== c || data.length !== per) {
-          throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${w}×${h}×${c}`);
+        if (info.width !== w || info.height !== h || info.channels !== decodeC || data.length !== h * w * decodeC) {
+          throw new Error(`decoded to ${info.width}×${info.height}×${info.channels}, expected ${w}×${h}×${decodeC}`);
         }
-        pixels.set(data, i * per);
+        if (decodeC === c) pixels.set(data, i * per);
+        else for (let p = 0, o = i * per; p < h * w; p++) pixels[o + p] = Math.round(LUMA[0] * data[3 * p] + LUMA[1] * data[3 * p + 1] + LUMA[2] * data[3 * p + 2]);
       } catch (e) {
         if (failure === undefined) failure = e instanceof UserError ? e : decodeError(x, e);
       }
@@ -135,7 +140,7 @@ function cachePath(inputs: { file: string; page?: number }[], opts: DecodeOption
     } catch {
       return undefined; // a missing file will fail the decode with its own message
     }
-    hash.update(`${path.resolve(x.file)}\0${x.page ?? ''}\0${st.size}\0${st.mtimeMs}\n`);
+    hash.update(`${path.resolve(x.file)}\0${x.page ?? ''}\0${st.size}\0${Math.round(st.mtimeMs)}\n`);
   }
   return path.join(dataCacheDir(), `images-${hash.digest('hex')}.bin`);
 }

@@ -7,7 +7,7 @@ import { UserError } from '../errors';
 import { makeImageDataset, type ImageDataset, type RawImages } from './types';
 
 /** ITU-R BT.601 luma, the weights of PIL's convert('L') and of libvips' grayscale. */
-const LUMA = [0.299, 0.587, 0.114] as const;
+export const LUMA = [0.299, 0.587, 0.114] as const;
 
 /**
  * Gathers `indices` of `raw` into float32 x/127.5 − 1, converting channels when `channels` differs:
