@@ -10,6 +10,15 @@ import { NetworkOptimizer } from './optimizer';
 import type { TrainingMethod, TrainPreset } from './presets';
 import { deriveNoiseSeed } from './rng';
 
+/** What the runner knows about a batch besides its pixels (trainers may ignore it). */
+export interface StepContext {
+  /** Dataset row of each example of the batch, for per-example state (ABP's persistent z, incomplete data's fills). */
+  indices?: Int32Array;
+  /** Learning from incomplete data: 1 = observed, 0 = missing, broadcastable to x ([N, H, W, 1]). Trainers
+   * whose `masksReconstruction` is true count only observed pixels in their reconstruction terms. */
+  mask?: tf.Tensor;
+}
+
 export interface Trainer {
   readonly method: TrainingMethod;
   /** Seed of the run's noise stream (see rng.ts). */
@@ -24,7 +33,9 @@ export interface Trainer {
    * @returns named metrics of this iteration (losses, terms, gradient norms)
    * @throws NonFiniteError before applying an update whose loss or gradient is NaN/Inf
    */
-  step(x: tf.Tensor): Record<string, number>;
+  step(x: tf.Tensor, ctx?: StepContext): Record<string, number>;
+  /** True when step() honours StepContext.mask (reconstruction over observed pixels only). */
+  readonly masksReconstruction?: boolean;
   /** Sets the epoch (learning-rate decay) of every optimizer. */
   setEpoch(epoch: number): void;
   /** n generator samples from z ~ N(0, I) drawn with `seed`; caller disposes. */
