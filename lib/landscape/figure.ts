@@ -71,8 +71,6 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
   const span = layout.top - layout.energyRange[0] || 1;
   const bottom = layout.energyRange[0] - 0.04 * span;
   const plotLayout: Record<string, unknown> = {
-    title: opts.title ? { text: opts.title } : undefined,
-    width: opts.width,
     height: opts.height ?? 520,
     margin: { l: 70, r: 20, t: opts.title ? 50 : 20, b: thumbs ? 70 : 20 },
     font: { family: FONT, size: 13 },
@@ -96,6 +94,8 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
         )
       : [],
   };
+  if (opts.title) plotLayout.title = { text: opts.title };
+  if (opts.width) plotLayout.width = opts.width;
   return { data: [lines, markers], layout: plotLayout };
 }
 
@@ -221,7 +221,7 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((s) => s * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.round(t / step) * step);
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.round(t / step) * step + 0); // + 0 turns −0 into 0
   return out;
 }
 

@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { adBarriers, allMinimaPairs, linearBarriers } from '../../lib/landscape/barriers';
+import { isUserError } from '../../lib/errors';
+import { Well, collinearReference, collinearWells, golden, onLine, seededVector, unit, wellsEnergy, wellsScore } from './wells';
+
+tf.setBackend('cpu');
+
+const POS = [-6, -3, 2.5, 5.5];
+const AMP = [3, 2.5, 2.8, 2];
+const SIGMA = 1.2;
+
+/** The exact minima of collinear wells as a tensor [4, ...shape], and the float64 reference. */
+function collinearSetup(d: number, shape: number[]) {
+  const base = d === 2 ? [0, 0] : seededVector(d, 3, 0.3);
+  const u = d === 2 ? [1, 0] : unit(seededVector(d, 4));
+  const wells = collinearWells(base, u, POS, AMP, SIGMA);
+  const ref = collinearReference(wells, base, u, POS);
+  const minima = tf.tensor(ref.minima.flatMap((m) => onLine(base, u, m.t)), [4, ...shape]);
+  return { wells, ref, minima, base, u };
+}
+
+test('linear barriers between neighbouring collinear minima equal the saddle heights (2-D and 784-D)', async () => {
+  for (const [d, shape] of [[2, [2]], [784, [28, 28, 1]]] as const) {
+    const { wells, ref, minima } = collinearSetup(d, [...shape]);
+    const r = await linearBarriers(wellsScore(wells), minima, [[0, 1], [1, 2], [2, 3]], { resolution: 20, refine: 40 });
+    ref.saddles.forEach((s, k) => {
+      // The line is the minimum-energy path here; golden section pins its maximum to float32 round-off.
+      assert.ok(Math.abs(r.values[k] - s.energy) < 2e-6, `${d}-D pair ${k}: ${r.values[k]} vs saddle ${s.energy}`);
+      const gamma = (s.t - ref.minima[k].t) / (ref.minima[k + 1].t - ref.minima[k].t);
+      assert.ok(Math.abs(r.argmax[k] - gamma) < 1e-3, `${d}-D pair ${k}: γ* ${r.argmax[k]} vs ${gamma}`);
+    });
+    minima.dispose();
+  }
+});
+
+test('the grid barrier is the float64 maximum over the same γ grid, for all pairs and any batch size', async () => {
+  const { wells, ref, minima, base, u } = collinearSetup(2, [2]);
+  const score = wellsScore(wells);
+  const resolution = 7;
+  const small = await linearBarriers(score, minima, undefined, { resolution, batchSize: 4 });
+  const large = await linearBarriers(score, minima, undefined, { resolution, batchSize: 4096 });
+  assert.deepEqual(small.pairs, allMinimaPairs(4));
+  assert.deepEqual(Array.from(small.values), Array.from(large.values));
+  assert.equal(small.evaluations, 6 * (resolution - 2));
+  small.pairs.forEach(([i, j], q) => {
+    let want = -Infinity;
+    for (let k = 0; k < resolution; k++) {
+      const t = ref.minima[i].t + (k / (resolution - 1)) * (ref.minima[j].t - ref.minima[i].t);
+      want = Math.max(want, wellsEnergy(wells, onLine(base, u, t)));
+    }
+    assert.ok(Math.abs(small.values[q] - want) < 1e-5, `pair ${i}-${j}: ${small.values[q]} vs ${want}`);
+    assert.equal(small.matrix[i * 4 + j], small.values[q]);
+    assert.equal(small.matrix[j * 4 + i], small.values[q]);
+  });
+  for (let i = 0; i < 4; i++) assert.ok(Math.abs(small.matrix[i * 5] - ref.minima[i].energy) < 1e-5, 'diagonal holds E_i');
+  minima.dispose();
+});
+
+test('linearBarriers keeps the tensor count flat', async () => {
+  const { wells, minima } = collinearSetup(2, [2]);
+  const score = wellsScore(wells);
+  const before = tf.memory().numTensors;
+  for (let round = 0; round < 3; round++) {
+    await linearBarriers(score, minima, undefined, { resolution: 9, refine: 5, batchSize: 10 });
+    assert.equal(tf.memory().numTensors, before);
+  }
+  minima.dispose();
+});
+
+// Two wells with a hill between them: the straight line climbs over the hill, the minimum-energy path goes round it.
+const HILL: Well[] = [
+  { center: [-2.5, 0], amplitude: 3, sigma: 1.5 },
+  { center: [2.5, 0], amplitude: 3, sigma: 1.5 },
+  { center: [0, 0], amplitude: -3, sigma: 0.4 },
+];
+
+/** Reflection x → −x swaps the wells, so every path crosses x = 0 and the saddle is min_y E(0, y). */
+function hillReference(): { minima: number[][]; minEnergy: number; saddle: number } {
+  const saddle = golden((y) => wellsEnergy(HILL, [0, y]), 0.3, 4).value; // ≈ −1.076 at y ≈ 1.07
+  const xm = golden((x) => wellsEnergy(HILL, [x, 0]), 1, 4).t;
+  return { minima: [[-xm, 0], [xm, 0]], minEnergy: wellsEnergy(HILL, [xm, 0]), saddle };
+}
+
+test('attraction–diffusion finds the saddle round a hill that the straight line climbs over', async () => {
+  const ref = hillReference();
+  const minima = tf.tensor2d(ref.minima);
+  const score = wellsScore(HILL);
+  const linear = await linearBarriers(score, minima, [[0, 1]], { resolution: 21 });
+  const before = tf.memory().numTensors;
+  // α must beat the wells' slope (≤ a/σ·e^−½ ≈ 1.2) with some to spare; a low T keeps the path in the valley.
+  const ad = await adBarriers(score, minima, [[0, 1]], { alpha: 2, steps: 3000, stepSize: 0.01, temperature: 0.02, trials: 8, seed: 5 });
+  assert.equal(tf.memory().numTensors, before, 'AD leaves no tensors behind');
+  const height = ref.saddle - ref.minEnergy; // ≈ 1.94
+  assert.ok(linear.values[0] > ref.saddle + 0.5 * height, `linear ${linear.values[0]} should climb the hill (saddle ${ref.saddle})`);
+  assert.ok(ad.successes[0] > 0, 'some chain arrived');
+  // Stated tolerance: within 10% of the barrier height above the true saddle (any path between the basins
+  // crosses the saddle's height, so a sampled path can only overshoot it, up to one step's worth below).
+  assert.ok(ad.values[0] > ref.saddle - 0.02 * height && ad.values[0] < ref.saddle + 0.1 * height, `AD ${ad.values[0]} vs saddle ${ref.saddle} (height ${height})`);
+  assert.equal(ad.trials, 16);
+  minima.dispose();
+});
+
+test('attraction–diffusion on collinear wells matches the saddles, and an impossible budget reports +∞', async () => {
+  const { wells, ref, minima } = collinearSetup(2, [2]);
+  const score = wellsScore(wells);
+  const ad = await adBarriers(score, minima, [[0, 1], [2, 3]], { alpha: 0.5, steps: 2000, stepSize: 0.01, temperature: 0.02, trials: 4, seed: 1 });
+  [0, 2].forEach((k, q) => {
+    const height = ref.saddles[k].energy - ref.minima[k].energy;
+    assert.ok(Math.abs(ad.values[q] - ref.saddles[k].energy) < 0.1 * height, `pair ${q}: ${ad.values[q]} vs ${ref.saddles[k].energy}`);
+  });
+  const none = await adBarriers(score, minima, [[0, 3]], { alpha: 0.5, steps: 5, stepSize: 0.01, temperature: 0.02, trials: 2, seed: 1 });
+  assert.equal(none.values[0], Infinity);
+  assert.equal(none.successes[0], 0);
+  assert.equal(none.matrix[0 * 4 + 3], Infinity);
+  minima.dispose();
+});
+
+test("attraction–diffusion in a generator's latent space diffuses z under E(g(z))", async () => {
+  // g(z) = 2z: in z the same landscape at half the scale, so α doubles and η quarters for the same dynamics.
+  const ref = hillReference();
+  const gen = (z: tf.Tensor): tf.Tensor => z.mul(2);
+  const z = tf.tensor2d(ref.minima.map((p) => p.map((v) => v / 2)));
+  const ad = await adBarriers(wellsScore(HILL), z, [[0, 1]], {
+    alpha: 4, steps: 3000, stepSize: 0.0025, temperature: 0.02, trials: 8, seed: 2, space: 'latent', generator: gen,
+  });
+  const height = ref.saddle - ref.minEnergy;
+  assert.ok(Math.abs(ad.values[0] - ref.saddle) < 0.1 * height, `latent AD ${ad.values[0]} vs ${ref.saddle}`);
+  await assert.rejects(adBarriers(wellsScore(HILL), z, [[0, 1]], { alpha: 1, steps: 1, stepSize: 0.1, temperature: 0, space: 'latent' }), (e) => isUserError(e) && /generator/.test(e.message));
+  z.dispose();
+});
+
+test('invalid pairs and options are user errors', async () => {
+  const m = tf.zeros([3, 2]);
+  const score = wellsScore(HILL);
+  await assert.rejects(linearBarriers(score, m, [[0, 3]]), (e) => isUserError(e) && /\[0, 3\]/.test(e.message));
+  await assert.rejects(linearBarriers(score, m, [[1, 1]]), isUserError);
+  await assert.rejects(linearBarriers(score, m, undefined, { resolution: 1 }), isUserError);
+  await assert.rejects(adBarriers(score, m, [[0, 1]], { alpha: 0, steps: 1, stepSize: 0.1, temperature: 0 }), isUserError);
+  m.dispose();
+});

@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { landscapeToJson, mapLandscape, nearestPairs } from '../../lib/landscape/map';
+import { isUserError } from '../../lib/errors';
+import { collinearReference, collinearWells, jitteredStarts, seededVector, unit, wellsScore } from './wells';
+
+tf.setBackend('cpu');
+
+// Four wells on a line: a deep pair (0, 1) on the left, a pair (2, 3) on the right.
+// By depth the minima come out as well 0, 2, 1, 3.
+const POS = [-6, -3, 2.5, 5.5];
+const AMP = [3, 2.5, 2.8, 2];
+const SIGMA = 1.2;
+const WELL_OF_MINIMUM = [0, 2, 1, 3];
+const DESCENT = { stepSize: 0.2, maxSteps: 2000, tol: 1e-4 };
+
+function setup(d: number, perWell: number, spread: number) {
+  const base = d === 2 ? [0, 0] : seededVector(d, 3, 0.3);
+  const u = d === 2 ? [1, 0] : unit(seededVector(d, 4));
+  const wells = collinearWells(base, u, POS, AMP, SIGMA);
+  const ref = collinearReference(wells, base, u, POS);
+  const { points, labels } = jitteredStarts(wells.map((w) => w.center), perWell, spread, 21);
+  return { score: wellsScore(wells), ref, points, labels };
+}
+
+test('mapping 2-D wells: minima, barriers at the saddles, two pure super-basins, JSON, flat tensor count', async () => {
+  const { score, ref, points, labels } = setup(2, 10, 0.6);
+  // Class 0 = wells 0 and 1, class 1 = wells 2 and 3; two starts of well 0 carry the wrong class.
+  const classes = labels.map((w) => (w < 2 ? 0 : 1));
+  classes[0] = 1;
+  classes[1] = 1;
+  const images = tf.tensor2d(points);
+  const before = tf.memory().numTensors;
+  for (let round = 0; round < 2; round++) {
+    const r = await mapLandscape(score, { images, labels: classes }, { descent: DESCENT, linear: { resolution: 20, refine: 30 }, cut: { basins: 2 } });
+    assert.equal(tf.memory().numTensors, before + 1, 'only the minima tensor is left');
+    assert.equal(r.minima.energies.length, 4);
+    // Neighbouring barriers are the saddles; the pair across the middle is the highest saddle on the way.
+    const b = (i: number, j: number): number => r.barriers.matrix[i * 4 + j];
+    const sad = ref.saddles.map((s) => s.energy);
+    assert.ok(Math.abs(b(0, 2) - sad[0]) < 1e-5, `b(well0, well1) ${b(0, 2)} vs ${sad[0]}`);
+    assert.ok(Math.abs(b(1, 3) - sad[2]) < 1e-5);
+    assert.ok(Math.abs(b(2, 1) - sad[1]) < 1e-5);
+    // Tree: {well 0, well 1} and {well 2, well 3} first, then together at the middle saddle.
+    assert.deepEqual(r.cut.basins.map((x) => x.minima.map((m) => WELL_OF_MINIMUM[m]).sort()), [[0, 1], [2, 3]]);
+    assert.ok(Math.abs(r.tree.nodes[r.tree.roots[0]].energy - sad[1]) < 1e-5);
+    assert.deepEqual(r.members.map((m) => m.length), [20, 20]);
+    assert.deepEqual(r.purity!.basins.map((p) => [p.label, p.purity]), [[0, 18 / 20], [1, 1]]);
+    assert.equal(r.purity!.overall, 38 / 40);
+    assert.deepEqual(Array.from(r.minimaLabels!), [0, 1, 0, 1]); // well 0's minimum: 8 of its 10 starts say 0
+    const json = landscapeToJson(r);
+    const text = JSON.stringify(json);
+    assert.deepEqual(JSON.parse(text), json);
+    assert.equal(json.basins.length, 2);
+    assert.equal(json.minima.length, 4);
+    assert.deepEqual(json.minimaShape, [2]);
+    assert.equal(json.descent.converged, 40);
+    r.minima.minima.dispose();
+    assert.equal(tf.memory().numTensors, before);
+  }
+  images.dispose();
+});
+
+test('mapping 784-D wells recovers the same tree', async () => {
+  const { score, ref, points } = setup(784, 3, 0.02);
+  const images = tf.tensor(points, [points.length, 28, 28, 1]);
+  const r = await mapLandscape(score, { images }, { descent: DESCENT, cut: { basins: 2 }, minMembers: 1 });
+  assert.equal(r.minima.energies.length, 4);
+  assert.deepEqual(r.cut.basins.map((x) => x.minima.map((m) => WELL_OF_MINIMUM[m]).sort()), [[0, 1], [2, 3]]);
+  // The grid maximum (20 points, no refinement) sits at most a little below the true middle saddle.
+  const top = r.tree.nodes[r.tree.roots[0]].energy;
+  assert.ok(top <= ref.saddles[1].energy + 1e-5 && top > ref.saddles[1].energy - 0.05, `root ${top} vs ${ref.saddles[1].energy}`);
+  assert.equal(r.purity, undefined);
+  assert.deepEqual(landscapeToJson(r).minimaShape, [28, 28, 1]);
+  r.minima.minima.dispose();
+  images.dispose();
+});
+
+test('attraction–diffusion mapping between nearest minima gives the same tree', async () => {
+  const { score, ref, points } = setup(2, 4, 0.5);
+  const images = tf.tensor2d(points);
+  const r = await mapLandscape(score, { images }, {
+    descent: DESCENT,
+    method: 'ad',
+    ad: { alpha: 0.5, steps: 3000, stepSize: 0.01, temperature: 0.02, trials: 2, seed: 3 },
+    pairs: { nearest: 1 },
+    cut: { basins: 2 },
+    minMembers: 1,
+  });
+  // Nearest neighbours along the line: (w0, w1), (w1, w0), (w2, w3), (w3, w2), so two pairs; the halves never meet.
+  assert.equal(r.barriers.pairs.length, 2);
+  assert.equal(r.tree.roots.length, 2);
+  assert.deepEqual(r.cut.basins.map((x) => x.minima.map((m) => WELL_OF_MINIMUM[m]).sort()), [[0, 1], [2, 3]]);
+  for (const [i, j] of r.barriers.pairs) {
+    const k = Math.min(WELL_OF_MINIMUM[i], WELL_OF_MINIMUM[j]);
+    const height = ref.saddles[k].energy - ref.minima[k].energy;
+    const got = r.barriers.matrix[i * 4 + j];
+    assert.ok(Math.abs(got - ref.saddles[k].energy) < 0.1 * height, `AD ${got} vs saddle ${ref.saddles[k].energy}`);
+  }
+  const json = landscapeToJson(r);
+  assert.equal(json.barriers[0][3], null, 'unknown barriers are null in JSON');
+  r.minima.minima.dispose();
+  images.dispose();
+});
+
+test('maxMinima keeps the most visited minima; starts of dropped ones belong to no basin', async () => {
+  const { score, points } = setup(2, 3, 0.5);
+  const extra = [[-6, 0.1], [-6, -0.1], [-3, 0.2]]; // wells 0 and 1 get more starts
+  const images = tf.tensor2d([...points, ...extra]);
+  const r = await mapLandscape(score, { images }, { descent: DESCENT, maxMinima: 2, cut: { basins: 2 }, minMembers: 1 });
+  assert.equal(r.minima.energies.length, 2);
+  assert.deepEqual(Array.from(r.minima.counts), [5, 4]);
+  assert.equal(r.members.flat().length, 9);
+  assert.equal(Array.from(r.minima.assignment).filter((a) => a === -1).length, 6);
+  r.minima.minima.dispose();
+  images.dispose();
+});
+
+test('nearestPairs and user errors', async () => {
+  const m = tf.tensor2d([[0, 0], [1, 0], [5, 0], [7, 0]]);
+  assert.deepEqual(await nearestPairs(m, 1), [[0, 1], [2, 3]]);
+  assert.deepEqual(await nearestPairs(m, 2), [[0, 1], [0, 2], [1, 2], [2, 3], [1, 3]]);
+  assert.equal((await nearestPairs(m, 3)).length, 6);
+  const score = wellsScore([{ center: [0, 0], amplitude: 1, sigma: 1 }]);
+  await assert.rejects(mapLandscape(score, { images: m, labels: [1] }, { descent: DESCENT }), (e) => isUserError(e) && /labels/.test(e.message));
+  const before = tf.memory().numTensors;
+  await assert.rejects(mapLandscape(score, { images: m }, { descent: DESCENT, method: 'ad' }), (e) => isUserError(e) && /alpha/.test(e.message));
+  assert.equal(tf.memory().numTensors, before, 'a failed mapping frees its minima');
+  m.dispose();
+});
