@@ -15,3 +15,6 @@ export type { ArchName, ModelOptions, ResolvedOptions, Layout } from './architec
 export { buildGenerator, buildInference, buildEbm, buildTriangleModels } from './triangle';
 export { moduleState, loadModuleState, countParams, describeLayers, formatLayers } from './state';
 export type { TensorState, ModuleState } from './state';
+export { NetLatentEbm, buildLatentEbm, LATENT_EBM_ARCHS } from './latent-ebm';
+export { buildProgressiveModels, ProgressiveGenerator, ProgressiveInference, ProgressiveEbm } from './progressive';
+export type { ProgressiveOptions, ProgressiveModels } from './progressive';

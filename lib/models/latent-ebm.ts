@@ -1,0 +1,99 @@
+/**
+ * The latent EBM f_α(x, z) of "Joint Training of VAE and Latent EBM" (§3.5: "we first encode x into a
+ * vector and then concatenate this vector with the vector z, and then get f_α(x, z) by a network defined on
+ * the concatenated vector"; §5: spectral normalization). Layout, after the authors' code (ENVIRONMENT.md):
+ *   x-branch: the triangle EBM's conv trunk for the architecture, then its last conv widened to 512·width
+ *             channels (1×1 spatial), LReLU;
+ *   z-branch: two 1×1 convs on the 1×1 latent map = dense layers, latentDim → 512·width → 512·width, LReLU;
+ *   joint:    concat (1024·width) → 1×1 conv (dense) 1024·width, LReLU → 1×1 conv (dense) → r;
+ * spectral norm on every weight (default), energy form softplus (default), no batch norm unless
+ * `batchNorm: true`. For 'mlp2d' the x-branch is the MLP trunk and both branches have the last hidden width.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors';
+import { type ArchName, layoutFor, type ModelOptions, resolveModelOptions } from './architectures';
+import { applyEnergyForm } from './energy';
+import type { Describable, LayerDescription, Sequential } from './layers';
+import { type RowSpec, StackBuilder } from './nets';
+import type { EnergyForm, LatentEbm, NamedVariable } from './types';
+
+export const LATENT_EBM_ARCHS: readonly ArchName[] = ['mnist', 'cifar', 'celeba', 'mlp2d'];
+
+export class NetLatentEbm implements LatentEbm, Describable {
+  constructor(
+    readonly name: string,
+    readonly xBranch: Sequential,
+    readonly zBranch: Sequential,
+    readonly joint: Sequential,
+    readonly inputShape: number[],
+    readonly latentShape: number[],
+    readonly energyForm: EnergyForm,
+  ) {}
+
+  /** r(x, z) before the energy form, [N]. */
+  raw(x: tf.Tensor, z: tf.Tensor, training: boolean): tf.Tensor1D {
+    const n = x.shape[0];
+    const per = (t: tf.Tensor) => t.shape.slice(1).reduce((a, b) => a * b, 1);
+    const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    if (per(x) !== size(this.inputShape) || z.shape[0] !== n || per(z) !== size(this.latentShape)) {
+      throw new Error(`${this.name}: expected x [N, ${this.inputShape.join(', ')}] and z [N, ${this.latentShape.join(', ')}], got [${x.shape.join(', ')}] and [${z.shape.join(', ')}]`);
+    }
+    return tf.tidy(() => {
+      const hx = this.xBranch.apply(tf.reshape(x, [n, ...this.inputShape]), training);
+      const hz = this.zBranch.apply(tf.reshape(z, [n, -1]), training);
+      return tf.reshape(this.joint.apply(tf.concat([hx, hz], 1), training), [n]) as tf.Tensor1D;
+    });
+  }
+
+  score(x: tf.Tensor, z: tf.Tensor, training: boolean): tf.Tensor1D {
+    return tf.tidy(() => applyEnergyForm(this.raw(x, z, training), this.energyForm) as tf.Tensor1D);
+  }
+
+  /** x-branch rows from `inShape` (default the image shape), then the z-branch and the joint head. */
+  describe(inShape: number[] = this.inputShape): LayerDescription[] {
+    const zIn = [this.latentShape.reduce((a, b) => a * b, 1)];
+    const hx = this.xBranch.outputShape(inShape);
+    const hz = this.zBranch.outputShape(zIn);
+    return [...this.xBranch.describe(inShape), ...this.zBranch.describe(zIn), ...this.joint.describe([hx[0] + hz[0]])];
+  }
+
+  trainable(): NamedVariable[] {
+    return [this.xBranch, this.zBranch, this.joint].flatMap((m) => m.trainable());
+  }
+
+  buffers(): NamedVariable[] {
+    return [this.xBranch, this.zBranch, this.joint].flatMap((m) => m.buffers());
+  }
+
+  dispose(): void {
+    for (const m of [this.xBranch, this.zBranch, this.joint]) m.dispose();
+  }
+}
+
+/** f_α(x, z) for 'mnist', 'cifar', 'celeba' or 'mlp2d' (variables `lebm.{x|z|j}.l{i}.…`). */
+export function buildLatentEbm(arch: ArchName, opts: ModelOptions): NetLatentEbm {
+  if (!LATENT_EBM_ARCHS.includes(arch)) {
+    throw new UserError(`the latent EBM is defined for ${LATENT_EBM_ARCHS.join(', ')}, not '${String(arch)}'`);
+  }
+  const o = resolveModelOptions(arch, opts, { energyForm: 'softplus', spectralNorm: true });
+  const useBn = opts.batchNorm === true;
+  const L = layoutFor({ ...o, bn: { ...o.bn, ebm: useBn } });
+  const dense = (out: number, act: RowSpec['act']): RowSpec => ({ op: 'dense', out, bn: false, act, bias: true });
+  const xb = new StackBuilder('lebm.x', L.imageShape[L.imageShape.length - 1], o.seed, o.spectralNorm).rows(L.ebmTrunk);
+  let feat: number;
+  if (arch === 'mlp2d') {
+    feat = xb.outChannels;
+  } else {
+    feat = o.c(512);
+    xb.rows([{ ...L.ebmHead, out: feat, act: 'lrelu', bias: false }]).reshape([feat]);
+  }
+  const xBranch = xb.build(L.imageShape);
+  const latentSize = L.latentShape.reduce((a, b) => a * b, 1);
+  const zRows = arch === 'mlp2d' ? [dense(feat, 'lrelu')] : [dense(feat, 'lrelu'), dense(feat, 'lrelu')];
+  const zBranch = new StackBuilder('lebm.z', latentSize, o.seed, o.spectralNorm).rows(zRows).build([latentSize]);
+  const hidden = arch === 'mlp2d' ? feat : o.c(1024);
+  const joint = new StackBuilder('lebm.j', 2 * feat, o.seed, o.spectralNorm).rows([dense(hidden, 'lrelu'), dense(1, null)]).build([2 * feat]);
+  const xOut = xBranch.outputShape(L.imageShape);
+  if (xOut.length !== 1 || xOut[0] !== feat) throw new Error(`lebm: x-branch gives [${xOut.join(', ')}], expected [${feat}]`);
+  return new NetLatentEbm('lebm', xBranch, zBranch, joint, L.imageShape, L.latentShape, o.energyForm);
+}
