@@ -103,49 +103,52 @@ export async function linearBarriers(
   const interior = resolution - 2;
   const gammas = Array.from({ length: interior }, (_, k) => (k + 1) / (resolution - 1));
   const perCall = Math.max(1, Math.floor(batchSize / Math.max(1, interior)));
-  for (let c0 = 0; c0 < p; c0 += perCall) {
-    const chunk = ps.slice(c0, c0 + perCall);
-    let gridMax: Float32Array | null = null;
-    let gridArg: Int32Array | null = null;
-    if (interior > 0) {
-      const { mx, arg } = tf.tidy(() => {
-        const a = tf.gather(flat, chunk.map((q) => q[0]));
-        const b = tf.gather(flat, chunk.map((q) => q[1]));
-        const g = tf.tensor1d(gammas).reshape([1, interior, 1]);
-        const pts = a.expandDims(1).add(g.mul(b.sub(a).expandDims(1))).reshape([chunk.length * interior, ...shape]);
-        const e = checkedScore(score, pts).neg().reshape([chunk.length, interior]);
-        return { mx: e.max(1), arg: e.argMax(1) };
-      });
-      gridMax = (await mx.data()) as Float32Array;
-      gridArg = (await arg.data()) as Int32Array;
-      tf.dispose([mx, arg]);
-      evaluations += chunk.length * interior;
-    }
-    const brackets: { pair: number; lo: number; hi: number }[] = [];
-    for (let q = 0; q < chunk.length; q++) {
-      const [i, j] = chunk[q];
-      let best = ends[i];
-      let at = 0;
-      if (ends[j] > best) {
-        best = ends[j];
-        at = 1;
+  try {
+    for (let c0 = 0; c0 < p; c0 += perCall) {
+      const chunk = ps.slice(c0, c0 + perCall);
+      let gridMax: Float32Array | null = null;
+      let gridArg: Int32Array | null = null;
+      if (interior > 0) {
+        const { mx, arg } = tf.tidy(() => {
+          const a = tf.gather(flat, chunk.map((q) => q[0]));
+          const b = tf.gather(flat, chunk.map((q) => q[1]));
+          const g = tf.tensor1d(gammas).reshape([1, interior, 1]);
+          const pts = a.expandDims(1).add(g.mul(b.sub(a).expandDims(1))).reshape([chunk.length * interior, ...shape]);
+          const e = checkedScore(score, pts).neg().reshape([chunk.length, interior]);
+          return { mx: e.max(1), arg: e.argMax(1) };
+        });
+        gridMax = (await mx.data()) as Float32Array;
+        gridArg = (await arg.data()) as Int32Array;
+        tf.dispose([mx, arg]);
+        evaluations += chunk.length * interior;
       }
-      if (gridMax && gridMax[q] > best) {
-        best = gridMax[q];
-        const k = gridArg![q] + 1; // grid index including the endpoint γ = 0
-        at = k / (resolution - 1);
-        if (refine > 0) brackets.push({ pair: c0 + q, lo: (k - 1) / (resolution - 1), hi: (k + 1) / (resolution - 1) });
+      const brackets: { pair: number; lo: number; hi: number }[] = [];
+      for (let q = 0; q < chunk.length; q++) {
+        const [i, j] = chunk[q];
+        let best = ends[i];
+        let at = 0;
+        if (ends[j] > best) {
+          best = ends[j];
+          at = 1;
+        }
+        if (gridMax && gridMax[q] > best) {
+          best = gridMax[q];
+          const k = gridArg![q] + 1; // grid index including the endpoint γ = 0
+          at = k / (resolution - 1);
+          if (refine > 0) brackets.push({ pair: c0 + q, lo: (k - 1) / (resolution - 1), hi: (k + 1) / (resolution - 1) });
+        }
+        values[c0 + q] = best;
+        argmax[c0 + q] = at;
       }
-      values[c0 + q] = best;
-      argmax[c0 + q] = at;
+      if (brackets.length > 0) {
+        evaluations += await refineMaxima(score, flat, shape, ps, brackets, refine, batchSize, values, argmax);
+      }
+      opts.onProgress?.(Math.min(c0 + perCall, p), p);
+      await yieldOrAbort(opts.signal, 'linear barrier estimation');
     }
-    if (brackets.length > 0) {
-      evaluations += await refineMaxima(score, flat, shape, ps, brackets, refine, batchSize, values, argmax);
-    }
-    opts.onProgress?.(Math.min(c0 + perCall, p), p);
-    await yieldOrAbort(opts.signal, 'linear barrier estimation');
+  } finally {
+    flat.dispose();
   }
-  flat.dispose();
   return { size: m, matrix: barrierMatrix(m, ends, ps, values), pairs: ps, values, argmax, evaluations };
 }
 
@@ -351,59 +354,65 @@ export async function adBarriers(
     target = ot ? tf.concat([ot, dst]) : dst;
     if (ox && ot) tf.dispose([ox, ot, src, dst]);
   };
-  refill();
-  while (x !== null && target !== null) {
-    const xs: tf.Tensor = x;
-    const ts: tf.Tensor = target;
-    const noiseSeed = deriveNoiseSeed(seed, stepCounter++);
-    const { energy, dist, stepped } = tf.tidy(() => {
-      const { energy: e, grad } = energyAndGradient(energyScore, xs.reshape([ids.length, ...shape]));
-      const diff = xs.sub(ts);
-      const r = diff.square().sum(1).sqrt();
-      // ∇ α‖x − t‖ = α (x − t)/‖x − t‖; the floor keeps it finite on the target itself.
-      const pull = diff.div(r.maximum(1e-12).expandDims(1)).mul(alpha);
-      let y = xs.sub(grad.reshape([ids.length, d]).add(pull).mul(eta));
-      if (noiseScale > 0) y = y.add(tf.randomNormal(y.shape, 0, noiseScale, 'float32', noiseSeed));
-      if (opts.clamp) y = y.clipByValue(opts.clamp[0], opts.clamp[1]);
-      return { energy: e, dist: r, stepped: y };
-    });
-    const [eHost, rHost] = await Promise.all([energy.data(), dist.data()]);
-    tf.dispose([energy, dist, xs]);
-    const keep: number[] = [];
-    let left = 0;
-    for (let a = 0; a < ids.length; a++) {
-      const c = ids[a];
-      // The path's energy so far includes the current point (the start at age 0, the arrival point last).
-      if (eHost[a] > pathMax[c] || Number.isNaN(eHost[a])) pathMax[c] = Number.isNaN(eHost[a]) ? Infinity : eHost[a];
-      if (rHost[a] < radius) {
-        const q = chainPair(c);
-        successes[q]++;
-        if (pathMax[c] < best[q]) best[q] = pathMax[c];
-        left++;
-      } else if (age[c] >= steps || !Number.isFinite(eHost[a])) {
-        left++;
-      } else {
-        age[c]++;
-        keep.push(a);
+  try {
+    refill();
+    while (x !== null && target !== null) {
+      const xs: tf.Tensor = x;
+      const ts: tf.Tensor = target;
+      const noiseSeed = deriveNoiseSeed(seed, stepCounter++);
+      const { energy, dist, stepped } = tf.tidy(() => {
+        const { energy: e, grad } = energyAndGradient(energyScore, xs.reshape([ids.length, ...shape]));
+        const diff = xs.sub(ts);
+        const r = diff.square().sum(1).sqrt();
+        // ∇ α‖x − t‖ = α (x − t)/‖x − t‖; the floor keeps it finite on the target itself.
+        const pull = diff.div(r.maximum(1e-12).expandDims(1)).mul(alpha);
+        let y = xs.sub(grad.reshape([ids.length, d]).add(pull).mul(eta));
+        if (noiseScale > 0) y = y.add(tf.randomNormal(y.shape, 0, noiseScale, 'float32', noiseSeed));
+        if (opts.clamp) y = y.clipByValue(opts.clamp[0], opts.clamp[1]);
+        return { energy: e, dist: r, stepped: y };
+      });
+      const [eHost, rHost] = await Promise.all([energy.data(), dist.data()]);
+      tf.dispose([energy, dist, xs]);
+      const keep: number[] = [];
+      let left = 0;
+      for (let a = 0; a < ids.length; a++) {
+        const c = ids[a];
+        // The path's energy so far includes the current point (the start at age 0, the arrival point last).
+        if (eHost[a] > pathMax[c] || Number.isNaN(eHost[a])) pathMax[c] = Number.isNaN(eHost[a]) ? Infinity : eHost[a];
+        if (rHost[a] < radius) {
+          const q = chainPair(c);
+          successes[q]++;
+          if (pathMax[c] < best[q]) best[q] = pathMax[c];
+          left++;
+        } else if (age[c] >= steps || !Number.isFinite(eHost[a])) {
+          left++;
+        } else {
+          age[c]++;
+          keep.push(a);
+        }
       }
-    }
-    if (left > 0) {
-      done += left;
-      if (keep.length === 0) {
-        x = null;
-        target = null;
+      if (left > 0) {
+        done += left;
+        if (keep.length === 0) {
+          x = null;
+          target = null;
+        } else {
+          x = tf.gather(stepped, keep);
+          target = tf.gather(ts, keep);
+        }
+        tf.dispose([stepped, ts]);
+        ids = keep.map((a) => ids[a]);
+        refill();
+        opts.onProgress?.(done, chainCount);
       } else {
-        x = tf.gather(stepped, keep);
-        target = tf.gather(ts, keep);
+        x = stepped;
       }
-      tf.dispose([stepped, ts]);
-      ids = keep.map((a) => ids[a]);
-      refill();
-      opts.onProgress?.(done, chainCount);
       await yieldOrAbort(opts.signal, 'attraction-diffusion');
-    } else {
-      x = stepped;
     }
+  } catch (e) {
+    // An abort or a failing score: free the chains before passing the error on.
+    for (const t of [x, target, flat]) if (t && !t.isDisposed) t.dispose();
+    throw e;
   }
   flat.dispose();
   const ends = await energiesOf(energyScore, minima, batchSize);

@@ -80,53 +80,59 @@ export async function findMinima(score: LandscapeScoreFn, starts: tf.Tensor, opt
       fresh.dispose();
     }
   };
-  refill();
-  while (pool !== null) {
-    const x: tf.Tensor = pool;
-    const { moved, stepped } = tf.tidy(() => {
-      const { grad } = energyAndGradient(score, x);
-      let y = x.sub(grad.mul(eta));
-      if (opts.clamp) y = y.clipByValue(opts.clamp[0], opts.clamp[1]);
-      const dist = y.sub(x).reshape([ids.length, d]).square().sum(1).sqrt().div(eta);
-      return { moved: dist, stepped: y };
-    });
-    const movedHost = await moved.data();
-    moved.dispose();
-    x.dispose();
-    const keep: number[] = [];
-    const leave: number[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      steps[id]++;
-      if (movedHost[i] < opts.tol) {
-        converged[id] = 1;
-        leave.push(i);
-      } else if (steps[id] >= opts.maxSteps || !Number.isFinite(movedHost[i])) {
-        leave.push(i);
+  try {
+    refill();
+    while (pool !== null) {
+      const x: tf.Tensor = pool;
+      const { moved, stepped } = tf.tidy(() => {
+        const { grad } = energyAndGradient(score, x);
+        let y = x.sub(grad.mul(eta));
+        if (opts.clamp) y = y.clipByValue(opts.clamp[0], opts.clamp[1]);
+        const dist = y.sub(x).reshape([ids.length, d]).square().sum(1).sqrt().div(eta);
+        return { moved: dist, stepped: y };
+      });
+      const movedHost = await moved.data();
+      moved.dispose();
+      x.dispose();
+      const keep: number[] = [];
+      const leave: number[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        steps[id]++;
+        if (movedHost[i] < opts.tol) {
+          converged[id] = 1;
+          leave.push(i);
+        } else if (steps[id] >= opts.maxSteps || !Number.isFinite(movedHost[i])) {
+          leave.push(i);
+        } else {
+          keep.push(i);
+        }
+      }
+      if (leave.length > 0) {
+        const out = tf.gather(stepped, leave);
+        const host = await out.data();
+        out.dispose();
+        for (let j = 0; j < leave.length; j++) finals.set(host.subarray(j * d, (j + 1) * d), ids[leave[j]] * d);
+        done += leave.length;
+        opts.onProgress?.(done, n);
+        if (keep.length === 0) {
+          stepped.dispose();
+          pool = null;
+        } else {
+          pool = tf.gather(stepped, keep);
+          stepped.dispose();
+        }
+        ids = keep.map((i) => ids[i]);
+        refill();
+        await yieldOrAbort(opts.signal, 'minimum search');
       } else {
-        keep.push(i);
+        pool = stepped;
       }
     }
-    if (leave.length > 0) {
-      const out = tf.gather(stepped, leave);
-      const host = await out.data();
-      out.dispose();
-      for (let j = 0; j < leave.length; j++) finals.set(host.subarray(j * d, (j + 1) * d), ids[leave[j]] * d);
-      done += leave.length;
-      opts.onProgress?.(done, n);
-      if (keep.length === 0) {
-        stepped.dispose();
-        pool = null;
-      } else {
-        pool = tf.gather(stepped, keep);
-        stepped.dispose();
-      }
-      ids = keep.map((i) => ids[i]);
-      refill();
-      await yieldOrAbort(opts.signal, 'minimum search');
-    } else {
-      pool = stepped;
-    }
+  } catch (e) {
+    // An abort or a failing score: free the pool before passing the error on.
+    if (pool && !pool.isDisposed) pool.dispose();
+    throw e;
   }
 
   const finalTensor = tf.tensor(finals, [n, ...shape]);

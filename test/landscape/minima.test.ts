@@ -119,6 +119,11 @@ test('findMinima keeps the tensor count flat and restrictMinima re-indexes start
     tf.dispose([r.minima, kept.minima]);
     assert.equal(tf.memory().numTensors, before);
   }
+  // An abort signal stops the descent with a user error and frees the pool.
+  const ctl = new AbortController();
+  ctl.abort();
+  await assert.rejects(findMinima(score, starts, { stepSize: 0.2, maxSteps: 300, tol: 1e-3, signal: ctl.signal }), (e) => isUserError(e) && /aborted/.test(e.message));
+  assert.equal(tf.memory().numTensors, before);
   starts.dispose();
 });
 
