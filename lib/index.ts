@@ -8,3 +8,4 @@ export * from './data/index';
 export * from './landscape/index';
 export * from './metrics/index';
 export * from './viz/index';
+export * from './notebook/index';
