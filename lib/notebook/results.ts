@@ -29,10 +29,9 @@ export function renderResultsMarkdown(results: NotebookResults[]): string {
   ];
   for (const r of results) {
     for (const row of r.rows) {
-      lines.push(
-        `| ${r.notebook} | ${r.experiment} | ${row.setting} | ${row.metric} | ${fmt(row.paper)} | ${fmt(row.ours)} | ` +
-          `${r.preset} · ${r.backend} · ${r.date} | ${(row.note ?? '').replace(/\|/g, '/')} |`,
-      );
+      const cells = [r.notebook, r.experiment, row.setting, row.metric, fmt(row.paper), fmt(row.ours),
+        `${r.preset} · ${r.backend} · ${r.date}`, row.note ?? ''];
+      lines.push(`| ${cells.map((c) => c.replace(/\|/g, '/')).join(' | ')} |`);
     }
   }
   return lines.join('\n');
