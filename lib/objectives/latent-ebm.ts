@@ -85,6 +85,26 @@ export function latentGaussianTerms(
   });
 }
 
+/**
+ * −log p_θ(x|z) over the observed pixels only (learning from incomplete data, divergence-triangle §4.4):
+ * ‖m ⊙ (x − x̂)‖²/(2σ²) per example, [N]; without a mask, every pixel.
+ * @param mask 1 = observed, 0 = missing, broadcastable to x (e.g. [N, H, W, 1])
+ */
+export function maskedReconstruction(x: tf.Tensor, xHat: tf.Tensor, sigma: number, mask?: tf.Tensor): tf.Tensor1D {
+  if (!mask) return gaussianReconstruction(x, xHat, sigma);
+  // m ∈ {0, 1}: ‖m⊙x − m⊙x̂‖² = ‖m⊙(x − x̂)‖².
+  return tf.tidy(() => gaussianReconstruction(tf.mul(x, mask), tf.mul(xHat, mask), sigma));
+}
+
+/** Per-pixel mean squared error over the observed pixels (all pixels without a mask). */
+export function maskedMse(x: tf.Tensor, xHat: tf.Tensor, mask?: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    if (!mask) return tf.mean(tf.squaredDifference(x, xHat)) as tf.Scalar;
+    const m = tf.broadcastTo(mask, x.shape);
+    return tf.div(tf.sum(tf.mul(tf.squaredDifference(x, xHat), m)), tf.maximum(tf.sum(m), 1)) as tf.Scalar;
+  });
+}
+
 function resolveScaling(s: LatentEbmScaling | undefined): Required<LatentEbmScaling> {
   const sigma = s?.sigma ?? Math.SQRT1_2;
   if (!(sigma > 0)) throw new UserError(`latent EBM objective: sigma must be > 0 (got ${sigma})`);
@@ -177,6 +197,7 @@ export function latentEbmLossE(
  * Also returns mse, the per-pixel squared error of g_θ(z̃) (in the data's units).
  * The entropy of p_θ(x|z) is fixed by σ, so it does not enter the θ-gradient.
  * @param xData [M, ...], zInf [M, ...latent] (constants), z [M̃, ...latent] prior draws
+ * @param opts.mask observed pixels (1) for incomplete data: the reconstruction counts only those
  */
 export function latentEbmLossG(
   generator: Generator,
@@ -184,13 +205,13 @@ export function latentEbmLossG(
   xData: tf.Tensor,
   zInf: tf.Tensor,
   z: tf.Tensor,
-  opts: { scaling?: LatentEbmScaling; training: boolean },
+  opts: { scaling?: LatentEbmScaling; training: boolean; mask?: tf.Tensor },
 ): { loss: tf.Scalar; recon: tf.Scalar; energyGen: tf.Scalar; mse: tf.Scalar } {
   const sc = resolveScaling(opts.scaling);
   return tf.tidy(() => {
     const xRec = generator.generate(zInf, opts.training);
-    const recon = gaussianReconstruction(xData, xRec, sc.sigma).mean() as tf.Scalar;
-    const mse = tf.squaredDifference(xData, xRec).mean() as tf.Scalar;
+    const recon = maskedReconstruction(xData, xRec, sc.sigma, opts.mask).mean() as tf.Scalar;
+    const mse = maskedMse(xData, xRec, opts.mask);
     const energyGen = meanLatentEnergy(ebm, generator.generate(z, opts.training), z, opts.training);
     return { loss: recon.add(energyGen.mul(sc.energyWeight)) as tf.Scalar, recon, energyGen, mse };
   });
@@ -204,6 +225,8 @@ export function latentEbmLossG(
  * (energyData = mean E = −f_α(x, z̃).)
  * The constants (data entropy, log Z(α)) do not depend on φ.
  * @param x [M, ...], eps [M, ...latent] the e₂ of Eq. 18
+ * @param opts.mask observed pixels (1) for incomplete data: the reconstruction counts only those
+ * @returns the loss, its terms, and zInf, the z̃ drawn (reused by the θ-step as in Algorithm 1)
  */
 export function latentEbmLossI(
   inference: InferenceNet,
@@ -211,12 +234,12 @@ export function latentEbmLossI(
   ebm: LatentEbm,
   x: tf.Tensor,
   eps: tf.Tensor,
-  opts: { rule: LatentEbmInferenceRule; scaling?: LatentEbmScaling; training: boolean },
-): { loss: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; entropy: tf.Scalar; priorNll: tf.Scalar; energyData: tf.Scalar } {
+  opts: { rule: LatentEbmInferenceRule; scaling?: LatentEbmScaling; training: boolean; mask?: tf.Tensor },
+): { loss: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; entropy: tf.Scalar; priorNll: tf.Scalar; energyData: tf.Scalar; zInf: tf.Tensor } {
   const sc = resolveScaling(opts.scaling);
   return tf.tidy(() => {
     const inf = inferenceSample(inference, x, eps, opts.training);
-    const recon = gaussianReconstruction(x, generator.generate(inf.zInf, opts.training), sc.sigma).mean() as tf.Scalar;
+    const recon = maskedReconstruction(x, generator.generate(inf.zInf, opts.training), sc.sigma, opts.mask).mean() as tf.Scalar;
     const g = latentGaussianTerms(inf.mu, inf.logvar, sc.klReduction);
     const kl = g.kl.mean() as tf.Scalar;
     const entropy = g.entropy.mean() as tf.Scalar;
@@ -236,7 +259,7 @@ export function latentEbmLossI(
         throw new UserError(`unknown inference rule "${String(never)}": use 'eq15' or 'eq17'`);
       }
     }
-    return { loss, recon, kl, entropy, priorNll, energyData };
+    return { loss, recon, kl, entropy, priorNll, energyData, zInf: inf.zInf };
   });
 }
 

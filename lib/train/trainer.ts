@@ -41,7 +41,7 @@ export interface Trainer {
   /** n generator samples from z ~ N(0, I) drawn with `seed`; caller disposes. */
   sample(n: number, seed: number): tf.Tensor;
   /** g(μ_φ(x)) (or the method's reconstruction), eval mode; caller disposes. @param x [N, ...] */
-  reconstruct(x: tf.Tensor): tf.Tensor;
+  reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor;
   /** The networks, by the names checkpoints use ('generator', 'inference', 'ebm', 'latentEbm'). */
   modules(): Record<string, Module>;
   /** The optimizers, by the same names. */

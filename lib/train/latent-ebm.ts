@@ -1,0 +1,168 @@
+/**
+ * Algorithm 1 of "Joint Training of Variational Auto-Encoder and Latent Energy-Based Model" (Han et al.,
+ * CVPR 2020). Per iteration, with x ~ q_data and z ~ N(0, I):
+ *   3: synthesis sampling  (z_i, x̃_i = g_θ(z_i))                  Eq. 18
+ *   4: inference sampling  (x_i, z̃_i = μ_φ(x_i) + V_φ^½ e₂)        Eq. 18
+ *   5: α-step  L_E = energyData − energyGen                         Eqs. 11, 12, 19
+ *   6: φ-step  L_I of Eq. 15 ("Ours") or Eq. 17 ("Ours(+)")         Eqs. 15–17, 20
+ *   7: θ-step  L_G = recon(x | z̃) + energyGen(g_θ(z), z)            Eqs. 13, 14, 21
+ * each network with its own Adam (the authors' code: β = (0, 0.9), weight decay 1e-4 on θ and φ).
+ * The θ-step reuses the z̃ drawn at line 4 (before the φ-update), as the algorithm states.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Generator, InferenceNet, LatentEbm, Module } from '../models/types';
+import {
+  inferenceSample,
+  latentEbmLossE,
+  latentEbmLossG,
+  latentEbmLossI,
+  type LatentEbmInferenceRule,
+  type LatentEbmScaling,
+} from '../objectives/latent-ebm';
+import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import { NOISE_STREAM } from './rng';
+import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
+
+export interface LatentEbmTrainerOptions {
+  seed: number;
+  /** σ, KL reduction and energy weight (lib/objectives/latent-ebm.ts). */
+  scaling: LatentEbmScaling;
+  /** 'eq15' ("Ours", the paper's main results) or 'eq17' ("Ours(+)"). */
+  inferenceRule: LatentEbmInferenceRule;
+  optimizers: { ebm: OptimizerConfig; generator: OptimizerConfig; inference: OptimizerConfig };
+  /** θ-steps per iteration (default 1). */
+  generatorSteps?: number;
+}
+
+export class LatentEbmTrainer implements Trainer {
+  readonly method = 'latent-ebm' as const;
+  /** Reconstruction terms honour StepContext.mask (observed pixels only). */
+  readonly masksReconstruction = true;
+  private readonly state: TrainerState;
+  private readonly opt: { latentEbm: NetworkOptimizer; generator: NetworkOptimizer; inference: NetworkOptimizer };
+  readonly generatorSteps: number;
+
+  constructor(
+    readonly generator: Generator,
+    readonly inference: InferenceNet,
+    readonly latentEbm: LatentEbm,
+    readonly options: LatentEbmTrainerOptions,
+  ) {
+    this.opt = {
+      latentEbm: new NetworkOptimizer('latentEbm', latentEbm.trainable(), options.optimizers.ebm),
+      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
+      inference: new NetworkOptimizer('inference', inference.trainable(), options.optimizers.inference),
+    };
+    this.state = new TrainerState(options.seed, this.opt);
+    this.generatorSteps = options.generatorSteps ?? 1;
+  }
+
+  get seed(): number {
+    return this.state.seed;
+  }
+  get iteration(): number {
+    return this.state.iteration;
+  }
+  get epoch(): number {
+    return this.state.epoch;
+  }
+
+  /**
+   * One iteration of Algorithm 1 on x [N, ...].
+   * @param ctx.mask observed pixels for incomplete data (reconstruction on those only)
+   * @returns the three losses and their terms (energies are E = −f), KL(Q‖P) and KL(Q‖Π) estimates,
+   *   gradient norms and learning rates
+   */
+  step(x: tf.Tensor, ctx?: StepContext): Record<string, number> {
+    const n = x.shape[0];
+    const { scaling, inferenceRule } = this.options;
+    const mask = ctx?.mask;
+    const z = this.state.normal([n, ...this.generator.latentShape], NOISE_STREAM.prior);
+    const eps = this.state.normal([n, ...this.inference.latentShape], NOISE_STREAM.posterior);
+    // Lines 3–4: the samples the α-step sees are constants (no tape here).
+    const xGen = tf.tidy(() => this.generator.generate(z, true));
+    let zInf: tf.Tensor | undefined;
+    try {
+      zInf = tf.tidy(() => inferenceSample(this.inference, x, eps, true).zInf);
+      const e = gradsAndTerms(() => latentEbmLossE(this.latentEbm, { x, z: zInf! }, { x: xGen, z }, true), this.opt.latentEbm.variables);
+      const gradNormEbm = applyChecked(this.opt.latentEbm, e.grads, e.terms.loss);
+
+      const i = gradsAndTerms(
+        () => latentEbmLossI(this.inference, this.generator, this.latentEbm, x, eps, { rule: inferenceRule, scaling, training: true, mask }),
+        this.opt.inference.variables,
+      );
+      tf.dispose(Object.values(i.tensors));
+      const gradNormInf = applyChecked(this.opt.inference, i.grads, i.terms.loss);
+
+      let g: Record<string, number> = {};
+      let gradNormGen = NaN;
+      for (let k = 0; k < this.generatorSteps; k++) {
+        const r = gradsAndTerms(
+          () => latentEbmLossG(this.generator, this.latentEbm, x, zInf!, z, { scaling, training: true, mask }),
+          this.opt.generator.variables,
+        );
+        gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
+        if (k === 0) g = r.terms;
+      }
+      this.state.iteration += 1;
+      const { recon, kl, entropy, priorNll } = i.terms;
+      return {
+        klQP: recon + kl,
+        klQPi: e.terms.energyData - entropy,
+        recon,
+        kl,
+        entropy,
+        priorNll,
+        energyData: e.terms.energyData,
+        energyGen: e.terms.energyGen,
+        mse: g.mse,
+        lossEbm: e.terms.loss,
+        lossInf: i.terms.loss,
+        lossGen: g.loss,
+        gradNormEbm,
+        gradNormInf,
+        gradNormGen,
+        lrEbm: this.opt.latentEbm.learningRate,
+        lrInf: this.opt.inference.learningRate,
+        lrGen: this.opt.generator.learningRate,
+      };
+    } finally {
+      tf.dispose([z, eps, xGen]);
+      zInf?.dispose();
+    }
+  }
+
+  setEpoch(epoch: number): void {
+    this.state.setEpoch(epoch);
+  }
+
+  sample(n: number, seed: number): tf.Tensor {
+    return sampleGenerator(this.generator, n, seed);
+  }
+
+  /** g_θ(μ_φ(x)), eval mode. @param x [N, ...] */
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.generator.generate(this.inference.encode(x, false).mu, false));
+  }
+
+  /** f_α(x, μ_φ(x)) per example (eval mode): the latent EBM's score of data with its inferred code. */
+  score(x: tf.Tensor): tf.Tensor1D {
+    return tf.tidy(() => this.latentEbm.score(x, this.inference.encode(x, false).mu, false));
+  }
+
+  modules(): Record<string, Module> {
+    return { generator: this.generator, inference: this.inference, latentEbm: this.latentEbm };
+  }
+
+  optimizers(): Record<string, NetworkOptimizer> {
+    return { ...this.opt };
+  }
+
+  restoreProgress(iteration: number, epoch: number): void {
+    this.state.restore(iteration, epoch);
+  }
+
+  dispose(): void {
+    this.state.dispose();
+  }
+}
