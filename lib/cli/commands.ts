@@ -1,4 +1,7 @@
-/** The registry of `dtri` subcommands. */
+/** The registry of `dtri` subcommands. Command modules import only the `Command` type from here. */
+import { backendsCommand, dataCommand, presetsCommand } from './info';
+import { trainCommand } from './train';
+
 export interface Command {
   summary: string;
   help(): string;
@@ -6,8 +9,9 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-export const COMMANDS: Record<string, Command> = {};
-
-export function register(name: string, command: Command): void {
-  COMMANDS[name] = command;
-}
+export const COMMANDS: Record<string, Command> = {
+  train: trainCommand,
+  presets: presetsCommand,
+  data: dataCommand,
+  backends: backendsCommand,
+};
