@@ -209,17 +209,17 @@ test('init: weights N(0, 0.02) from (seed, name), deterministic; BN gamma N(1, 0
   const b = new Conv2d('net.l0.conv', { inChannels: 64, outChannels: 64, kernel: 4, seed: 7 });
   const c = new Conv2d('net.l0.conv', { inChannels: 64, outChannels: 64, kernel: 4, seed: 8 });
   const e = new Conv2d('net.l1.conv', { inChannels: 64, outChannels: 64, kernel: 4, seed: 7 });
-  const va = a.weight.dataSync();
-  assert.deepEqual(va, b.weight.dataSync());
-  assert.notDeepEqual(va, c.weight.dataSync());
-  assert.notDeepEqual(va, e.weight.dataSync());
+  const va = Array.from(a.weight.dataSync());
+  assert.deepEqual(va, Array.from(b.weight.dataSync()));
+  assert.notDeepEqual(va, Array.from(c.weight.dataSync()));
+  assert.notDeepEqual(va, Array.from(e.weight.dataSync()));
   const n = va.length; // 65,536 draws: the sample std is within ~0.3 % of σ (2 standard errors)
   const mean = va.reduce((s, v) => s + v, 0) / n;
   const std = Math.sqrt(va.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
   assert.ok(Math.abs(mean) < (4 * INIT_STD) / Math.sqrt(n), `mean ${mean}`); // 4 standard errors
   assert.ok(Math.abs(std / INIT_STD - 1) < 0.01, `std ${std}`);
   const bn = new BatchNorm('bn', { channels: 4096, seed: 1 });
-  const g = bn.gamma.dataSync();
+  const g = Array.from(bn.gamma.dataSync());
   const gm = g.reduce((s, v) => s + v, 0) / g.length;
   const gs = Math.sqrt(g.reduce((s, v) => s + (v - gm) ** 2, 0) / g.length);
   assert.ok(Math.abs(gm - 1) < 0.002 && Math.abs(gs / INIT_STD - 1) < 0.05, `gamma mean ${gm} std ${gs}`);

@@ -49,7 +49,7 @@ test('progressive: fade-in at α = 0 reproduces the previous stage exactly (up/d
     const g0 = p.generator.generate(z, true);
     assert.deepEqual(g0.shape, [2, 4 * 2 ** stage, 4 * 2 ** stage, 3]);
     // tanh(up2(rgb)) = up2(tanh(rgb)): nearest upsampling of the previous stage's image.
-    const up = tf.tidy(() => tf.image.resizeNearestNeighbor(gPrev as tf.Tensor4D, [g0.shape[1], g0.shape[2]]));
+    const up = tf.tidy(() => tf.image.resizeNearestNeighbor(gPrev as tf.Tensor4D, [g0.shape[1]!, g0.shape[2]!]));
     assert.ok(maxAbsDiff(g0, up) < 1e-6, `generator stage ${stage}`);
     assert.ok(relDiff(p.ebm.score(xS, false), fPrev) < 1e-4, `EBM stage ${stage}`);
     assert.ok(relDiff(p.inference.encode(xS, false).mu, muPrev) < 1e-4, `inference stage ${stage}`);

@@ -120,7 +120,7 @@ test('seeds make the initialization deterministic, and init std ≈ 0.02', () =>
   const a = buildEbm('mnist', { seed: 3, width: 0.25 });
   const b = buildEbm('mnist', { seed: 3, width: 0.25 });
   const c = buildEbm('mnist', { seed: 4, width: 0.25 });
-  const w = (m: Module, i: number) => m.trainable()[i].variable.dataSync();
+  const w = (m: Module, i: number) => Array.from(m.trainable()[i].variable.dataSync());
   assert.deepEqual(w(a, 1), w(b, 1));
   assert.notDeepEqual(w(a, 1), w(c, 1));
   const v = w(a, 2); // ebm.l2.conv.w: 4·4·64·128 = 131,072 draws
