@@ -611,6 +611,8 @@ export async function loadDataset(name: string, opts: LoadDatasetOptions = {}): 
   const split = opts.split ?? 'train';
   const seed = opts.seed ?? 0;
 
+  const generated = (TOY2D_NAMES as readonly string[]).includes(name) || name === 'uniform-noise' || name === 'constant';
+  if (generated && (opts.classes || opts.excludeClasses)) throw new UserError(`${name} is generated and has no classes: drop classes / excludeClasses`);
   if ((TOY2D_NAMES as readonly string[]).includes(name)) {
     const n = opts.limit ?? 10000;
     checkMemory(name, n, 2, opts);

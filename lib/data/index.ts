@@ -5,8 +5,8 @@ export { loadDataset, resolveDataDir, listDatasets, datasetNames, listTextureFil
 export type { DatasetInfo, ResolvedDataDir } from './datasets';
 export { batchIndices, gatherBatch, gatherLabels } from './batch';
 export type { BatchOptions } from './batch';
-export { occlusionMask, occlusionMaskPixels, occlusionBlockSide, maskDescription, OCCLUSION_KINDS } from './masks';
-export type { OcclusionKind } from './masks';
+export { occlusionMask, occlusionMaskPixels, occlusionBlocks, occlusionBlockSide, maskDescription, OCCLUSION_KINDS } from './masks';
+export type { OcclusionKind, OcclusionBlock } from './masks';
 export { resizeDataset } from './transform';
 export { toy2dModes, toy2dSpec, TOY2D_NAMES } from './synthetic';
 export type { Toy2dName, Toy2dSpec } from './synthetic';

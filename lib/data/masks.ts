@@ -65,10 +65,10 @@ function checkKind(kind: string): asserts kind is OcclusionKind {
 export function occlusionMaskPixels(kind: OcclusionKind, n: number, H: number, W: number, seed: number): Float32Array {
   checkKind(kind);
   const s = spec(kind);
-  const rng = new SeededRng(seed);
   const plane = H * W;
   const mask = new Float32Array(n * plane).fill(1);
   if ('fraction' in s) {
+    const rng = new SeededRng(seed);
     const missing = Math.round(s.fraction * plane);
     const order = new Int32Array(plane);
     for (let i = 0; i < n; i++) {
@@ -84,16 +84,28 @@ export function occlusionMaskPixels(kind: OcclusionKind, n: number, H: number, W
     }
     return mask;
   }
-  const bh = occlusionBlockSide(kind, H, H);
-  const bw = Math.min(W, bh);
-  for (let i = 0; i < n; i++) {
-    for (let b = 0; b < s.count; b++) {
-      const top = rng.int(H - bh + 1);
-      const left = rng.int(W - bw + 1);
-      for (let r = top; r < top + bh; r++) mask.fill(0, i * plane + r * W + left, i * plane + r * W + left + bw);
-    }
-  }
+  occlusionBlocks(kind, n, H, W, seed).forEach((blocks, i) => {
+    for (const b of blocks) for (let r = b.top; r < b.top + b.height; r++) mask.fill(0, i * plane + r * W + b.left, i * plane + r * W + b.left + b.width);
+  });
   return mask;
+}
+
+export interface OcclusionBlock {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
+
+/** The missing blocks of each image for 'MB10', 'B20', 'B30' (the rectangles occlusionMask zeroes). */
+export function occlusionBlocks(kind: OcclusionKind, n: number, H: number, W: number, seed: number): OcclusionBlock[][] {
+  checkKind(kind);
+  const s = spec(kind);
+  if (!('count' in s)) throw new UserError(`${kind} is a salt-and-pepper mask and has no blocks`);
+  const rng = new SeededRng(seed);
+  const height = occlusionBlockSide(kind, H, H);
+  const width = Math.min(W, height);
+  return Array.from({ length: n }, () => Array.from({ length: s.count }, () => ({ top: rng.int(H - height + 1), left: rng.int(W - width + 1), height, width })));
 }
 
 /**
