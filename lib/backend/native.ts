@@ -24,6 +24,12 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 interface NativeAddon {
   conv(params: Int32Array, alpha: number, a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array): void;
   matmul(params: Int32Array, alpha: number, a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array): void;
+  unary(op: number, alpha: number, x: Float32Array, out: Float32Array): void;
+  binary(op: number, params: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array | Uint8Array): void;
+  reduce(op: number, A: number, R: number, B: number, x: Float32Array, out: Float32Array): void;
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, eps: number, out: Float32Array): void;
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array, rowSize: number): void;
+  tile(params: Int32Array, x: Float32Array, out: Float32Array): void;
   setNumThreads(n: number): number;
   getNumThreads(): number;
   cacheStats(): { size: number; hits: number; misses: number; impls: [string, string][] };
@@ -57,15 +63,15 @@ export const NATIVE_BACKEND_NAME = 'native';
 
 /** Kernels the native engine implements (everything else is the cpu backend's). */
 export const NATIVE_KERNEL_NAMES: readonly string[] = [
-  tf.Conv2D,
-  tf.Conv2DBackpropInput,
-  tf.Conv2DBackpropFilter,
-  tf.FusedConv2D,
-  tf.Conv3D,
-  tf.Conv3DBackpropInputV2,
-  tf.Conv3DBackpropFilterV2,
-  tf.BatchMatMul,
-  tf._FusedMatMul,
+  // oneDNN convolutions and matmul
+  tf.Conv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.FusedConv2D,
+  tf.Conv3D, tf.Conv3DBackpropInputV2, tf.Conv3DBackpropFilterV2, tf.BatchMatMul, tf._FusedMatMul,
+  // OpenMP loops (src/elementwise.cc)
+  tf.Relu, tf.LeakyRelu, tf.Relu6, tf.Elu, tf.Sigmoid, tf.Tanh, tf.Softplus, tf.Exp, tf.Log, tf.Log1p,
+  tf.Sqrt, tf.Rsqrt, tf.Square, tf.Neg, tf.Abs, tf.Step, tf.Reciprocal,
+  tf.Add, tf.Sub, tf.Multiply, tf.RealDiv, tf.SquaredDifference, tf.Maximum, tf.Minimum,
+  tf.Greater, tf.GreaterEqual, tf.Less, tf.LessEqual, tf.Equal, tf.NotEqual,
+  tf.Sum, tf.Mean, tf.Max, tf.Min, tf.FusedBatchNorm, tf.Select, tf.Tile,
 ];
 
 let addon: NativeAddon | null = null;
@@ -109,6 +115,12 @@ export function loadNativeBackend(opts: NativeLoadOptions = {}): NativeLoadResul
   if (!fs.existsSync(addonPath)) return { ok: false, reason: notBuiltReason(addonPath) };
   if (loaded) {
     return { ok: false, reason: `native engine already loaded from ${loaded.addonPath}; cannot load a second addon` };
+  }
+  // OpenMP threads that spin at barriers are ruinous when the cores are shared (measured on a 2-core
+  // machine at load 8: 2 threads spinning 1.6 GFLOP/s, sleeping at once 50 GFLOP/s, on one conv).
+  // libgomp reads this when the addon pulls it in, so it must be set before the require.
+  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
+    process.env.OMP_WAIT_POLICY = 'passive';
   }
   let mod: NativeAddon;
   try {
@@ -157,17 +169,7 @@ function registerNativeBackend(): void {
     // Priority 0: selection is explicit (lib/backend/index.ts), never tf's automatic pick.
     tf.registerBackend(NATIVE_BACKEND_NAME, () => new MathBackendCPU(), 0);
   }
-  const ours = new Map<string, tf.KernelFunc>([
-    [tf.Conv2D, conv2DKernel],
-    [tf.Conv2DBackpropInput, conv2DBackpropInputKernel],
-    [tf.Conv2DBackpropFilter, conv2DBackpropFilterKernel],
-    [tf.FusedConv2D, fusedConv2DKernel],
-    [tf.Conv3D, conv3DKernel],
-    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel],
-    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel],
-    [tf.BatchMatMul, batchMatMulKernel],
-    [tf._FusedMatMul, fusedMatMulKernel],
-  ]);
+  const ours = nativeKernelFuncs();
   const registered = new Set(tf.getKernelsForBackend(NATIVE_BACKEND_NAME).map((k) => k.kernelName));
   for (const [kernelName, kernelFunc] of ours) {
     if (!registered.has(kernelName)) tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc });
@@ -520,4 +522,198 @@ function fusedMatMulKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   if (act === undefined) return fallback(tf._FusedMatMul, args, `activation '${attrs.activation}' is not fused`);
   return orFallback(tf._FusedMatMul, args, runMatMul(backend, inputs.a, inputs.b, attrs.transposeA, attrs.transposeB,
     { bias: inputs.bias, act, alpha: attrs.leakyreluAlpha ?? 0.2 }));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Elementwise, reductions, batch norm (src/elementwise.cc)
+
+/** Unary op codes of the addon (src/elementwise.cc enum Unary). */
+const UNARY_CODE: Record<string, number> = {
+  [tf.Relu]: 0, [tf.LeakyRelu]: 1, [tf.Relu6]: 2, [tf.Elu]: 3, [tf.Sigmoid]: 4, [tf.Tanh]: 5, [tf.Softplus]: 6,
+  [tf.Exp]: 7, [tf.Log]: 8, [tf.Log1p]: 9, [tf.Sqrt]: 10, [tf.Rsqrt]: 11, [tf.Square]: 12, [tf.Neg]: 13,
+  [tf.Abs]: 14, [tf.Step]: 15, [tf.Reciprocal]: 16,
+};
+
+/** Binary op codes (src/elementwise.cc enum Binary); codes ≥ 7 produce bool. */
+const BINARY_CODE: Record<string, number> = {
+  [tf.Add]: 0, [tf.Sub]: 1, [tf.Multiply]: 2, [tf.RealDiv]: 3, [tf.SquaredDifference]: 4, [tf.Maximum]: 5,
+  [tf.Minimum]: 6, [tf.Greater]: 7, [tf.GreaterEqual]: 8, [tf.Less]: 9, [tf.LessEqual]: 10, [tf.Equal]: 11,
+  [tf.NotEqual]: 12,
+};
+const FIRST_BOOL_BINARY = 7;
+
+const REDUCE_CODE: Record<string, number> = { [tf.Sum]: 0, [tf.Mean]: 1, [tf.Max]: 2, [tf.Min]: 3 };
+
+function unaryKernel(name: string): tf.KernelFunc {
+  const code = UNARY_CODE[name];
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as { inputs: In<'x'>; backend: Cpu; attrs: { alpha?: number } };
+    const { x } = inputs;
+    if (x.dtype !== 'float32') return fallback(name, args, `${x.dtype} input`);
+    const out = new Float32Array(size(x.shape));
+    if (out.length > 0) addon!.unary(code, attrs?.alpha ?? 0, f32(backend, x), out);
+    return backend.makeTensorInfo(x.shape, 'float32', out);
+  };
+}
+
+/**
+ * The broadcast of shapes a and b as at most 4 dims [d0..d3] with each operand's element strides
+ * (0 along the dims it is broadcast in), merging neighbouring dims that stay contiguous in both;
+ * null when more than 4 dims remain.
+ */
+function collapseBroadcast(aShape: readonly number[], bShape: readonly number[]): { outShape: number[]; params: Int32Array } | null {
+  const outShape = tf.backend_util.assertAndGetBroadcastShape(aShape as number[], bShape as number[]);
+  const r = outShape.length;
+  const strides = (shape: readonly number[]): number[] => {
+    const full = [...new Array(r - shape.length).fill(1), ...shape];
+    const st = new Array<number>(r);
+    let acc = 1;
+    for (let i = r - 1; i >= 0; i--) {
+      st[i] = full[i] === 1 ? 0 : acc;
+      acc *= full[i];
+    }
+    return st;
+  };
+  const sa = strides(aShape), sb = strides(bShape);
+  const dims: number[] = [], as: number[] = [], bs: number[] = [];
+  for (let i = 0; i < r; i++) {
+    if (outShape[i] === 1) continue;
+    const k = dims.length - 1;
+    if (k >= 0 && as[k] === sa[i] * outShape[i] && bs[k] === sb[i] * outShape[i]) {
+      dims[k] *= outShape[i];
+      as[k] = sa[i];
+      bs[k] = sb[i];
+    } else {
+      dims.push(outShape[i]);
+      as.push(sa[i]);
+      bs.push(sb[i]);
+    }
+  }
+  if (dims.length > 4) return null;
+  while (dims.length < 4) {
+    dims.unshift(1);
+    as.unshift(0);
+    bs.unshift(0);
+  }
+  return { outShape, params: Int32Array.from([...dims, ...as, ...bs]) };
+}
+
+function binaryKernel(name: string): tf.KernelFunc {
+  const code = BINARY_CODE[name];
+  return (args) => {
+    const { inputs, backend } = args as unknown as { inputs: In<'a' | 'b'>; backend: Cpu };
+    const { a, b } = inputs;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(name, args, `${a.dtype}/${b.dtype} operands`);
+    const c = collapseBroadcast(a.shape, b.shape);
+    if (!c) return fallback(name, args, `broadcast of [${a.shape}] and [${b.shape}] needs more than 4 dims`);
+    const n = size(c.outShape);
+    const isBool = code >= FIRST_BOOL_BINARY;
+    const out = isBool ? new Uint8Array(n) : new Float32Array(n);
+    if (n > 0) addon!.binary(code, c.params, f32(backend, a), f32(backend, b), out);
+    return backend.makeTensorInfo(c.outShape, isBool ? 'bool' : 'float32', out);
+  };
+}
+
+/** x viewed as [A, R, B] with the reduced axes in R, or null when they are not one contiguous block. */
+function collapseReduction(shape: readonly number[], axes: readonly number[]): { A: number; R: number; B: number } | null {
+  const red = new Set(axes);
+  let A = 1, R = 1, B = 1;
+  let phase = 0; // 0: before the reduced block, 1: inside it, 2: after it
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 1) continue;
+    if (red.has(i)) {
+      if (phase === 2) return null;
+      phase = 1;
+      R *= shape[i];
+    } else if (phase === 0) A *= shape[i];
+    else {
+      phase = 2;
+      B *= shape[i];
+    }
+  }
+  return { A, R, B };
+}
+
+function reduceKernel(name: string): tf.KernelFunc {
+  const code = REDUCE_CODE[name];
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as {
+      inputs: In<'x'>; backend: Cpu; attrs: { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+    };
+    const { x } = inputs;
+    if (x.dtype !== 'float32') return fallback(name, args, `${x.dtype} input`);
+    if (size(x.shape) === 0) return fallback(name, args, 'empty tensor');
+    const axes = tf.util.parseAxisParam(name === tf.Max ? attrs.reductionIndices! : attrs.axis!, x.shape);
+    const g = collapseReduction(x.shape, axes);
+    if (!g) return fallback(name, args, `axes [${axes}] of [${x.shape}] are not contiguous`);
+    let [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+    if (attrs.keepDims) outShape = tf.backend_util.expandShapeToKeepDim(outShape, axes);
+    const out = new Float32Array(g.A * g.B);
+    addon!.reduce(code, g.A, g.R, g.B, f32(backend, x), out);
+    return backend.makeTensorInfo(outShape, 'float32', out);
+  };
+}
+
+function batchNormKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as {
+    inputs: In<'x' | 'mean' | 'variance'> & { offset?: tf.TensorInfo; scale?: tf.TensorInfo }; backend: Cpu; attrs: { varianceEpsilon?: number };
+  };
+  const { x, mean, variance, offset, scale } = inputs;
+  if (!allFloat32(x, mean, variance, offset, scale)) return fallback(tf.FusedBatchNorm, args, 'non-float32 operands');
+  if ([x, mean, variance, offset, scale].some((t) => t && size(t.shape) === 0)) return fallback(tf.FusedBatchNorm, args, 'empty tensor');
+  const out = new Float32Array(size(x.shape));
+  addon!.batchNorm(f32(backend, x), f32(backend, mean), f32(backend, variance), offset ? f32(backend, offset) : null,
+    scale ? f32(backend, scale) : null, attrs.varianceEpsilon ?? 0.001, out);
+  return backend.makeTensorInfo(x.shape, 'float32', out);
+}
+
+function selectKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend } = args as unknown as { inputs: In<'condition' | 't' | 'e'>; backend: Cpu };
+  const { condition, t, e } = inputs;
+  if (!allFloat32(t, e)) return fallback(tf.Select, args, `${t.dtype}/${e.dtype} branches`);
+  const cond = backend.data.get(condition.dataId).values;
+  if (!(cond instanceof Uint8Array) || !sameShape(t.shape, e.shape)) return fallback(tf.Select, args, 'condition not bool or branch shapes differ');
+  // As the cpu kernel: a rank-1 condition on a higher-rank t picks whole rows.
+  const rank = condition.shape.length;
+  const row = rank === 0 || rank > 1 || t.shape.length === 1 ? 1 : size(t.shape.slice(1));
+  const out = new Float32Array(size(t.shape));
+  if (cond.length * row !== out.length) return fallback(tf.Select, args, 'condition size does not match');
+  if (out.length > 0) addon!.select(cond, f32(backend, t), f32(backend, e), out, row);
+  return backend.makeTensorInfo(t.shape, 'float32', out);
+}
+
+function tileKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as { inputs: In<'x'>; backend: Cpu; attrs: { reps: number[] } };
+  const { x } = inputs;
+  const outShape = x.shape.map((d, i) => d * attrs.reps[i]);
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return fallback(tf.Tile, args, `${x.dtype} input`);
+  if (x.shape.length === 0 || x.shape.length > 6 || size(outShape) === 0) return fallback(tf.Tile, args, 'rank 0, rank > 6 or empty');
+  // Tile only copies 4-byte elements, so int32 goes through the same code viewed as float32.
+  const v = backend.data.get(x.dataId).values as Float32Array | Int32Array;
+  const out = x.dtype === 'float32' ? new Float32Array(size(outShape)) : new Int32Array(size(outShape));
+  addon!.tile(Int32Array.from([x.shape.length, ...x.shape, ...outShape]), new Float32Array(v.buffer, v.byteOffset, v.length),
+    new Float32Array(out.buffer));
+  return backend.makeTensorInfo(outShape, x.dtype, out);
+}
+
+/** Every kernel this engine overrides, by name. */
+function nativeKernelFuncs(): Map<string, tf.KernelFunc> {
+  const m = new Map<string, tf.KernelFunc>([
+    [tf.Conv2D, conv2DKernel],
+    [tf.Conv2DBackpropInput, conv2DBackpropInputKernel],
+    [tf.Conv2DBackpropFilter, conv2DBackpropFilterKernel],
+    [tf.FusedConv2D, fusedConv2DKernel],
+    [tf.Conv3D, conv3DKernel],
+    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel],
+    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel],
+    [tf.BatchMatMul, batchMatMulKernel],
+    [tf._FusedMatMul, fusedMatMulKernel],
+    [tf.FusedBatchNorm, batchNormKernel],
+    [tf.Select, selectKernel],
+    [tf.Tile, tileKernel],
+  ]);
+  for (const name of Object.keys(UNARY_CODE)) m.set(name, unaryKernel(name));
+  for (const name of Object.keys(BINARY_CODE)) m.set(name, binaryKernel(name));
+  for (const name of Object.keys(REDUCE_CODE)) m.set(name, reduceKernel(name));
+  return m;
 }

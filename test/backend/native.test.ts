@@ -112,7 +112,7 @@ test('loadNativeBackend registers the native backend once', { skip: SKIP }, asyn
   assert.ok(await tf.setBackend('native'));
   // The cpu backend is untouched: its kernels are still its own.
   assert.notEqual(tf.getKernel(tf.Conv2D, 'cpu').kernelFunc, tf.getKernel(tf.Conv2D, 'native').kernelFunc);
-  assert.equal(tf.getKernel(tf.Add, 'cpu').kernelFunc, tf.getKernel(tf.Add, 'native').kernelFunc);
+  assert.equal(tf.getKernel(tf.Transpose, 'cpu').kernelFunc, tf.getKernel(tf.Transpose, 'native').kernelFunc);
 });
 
 test('Conv2D forward and both gradients match cpu', { skip: SKIP }, async () => {
@@ -266,4 +266,96 @@ test('repeated training steps reuse primitives and leak no tensors', { skip: SKI
   assert.ok(nativeEngineStats()!.cacheHits > 0);
   tf.dispose([x, w1, w2]);
   opt.dispose();
+});
+
+test('unary elementwise kernels match cpu', { skip: SKIP }, async () => {
+  loadNativeBackend();
+  const x = input([3, 50, 70], 40); // 10500 values in [-1, 1); also a large one for the threaded path
+  const big = input([150000], 41);
+  const ops: [string, (t: tf.Tensor) => tf.Tensor][] = [
+    ['relu', (t) => tf.relu(t)], ['leakyRelu', (t) => tf.leakyRelu(t, 0.2)], ['relu6', (t) => tf.relu6(tf.mul(t, 10))],
+    ['elu', (t) => tf.elu(t)], ['sigmoid', (t) => tf.sigmoid(tf.mul(t, 8))], ['tanh', (t) => tf.tanh(tf.mul(t, 4))],
+    ['softplus', (t) => tf.softplus(tf.mul(t, 30))], ['exp', (t) => tf.exp(tf.mul(t, 5))], ['log', (t) => tf.log(tf.abs(t))],
+    ['log1p', (t) => tf.log1p(t)], ['sqrt', (t) => tf.sqrt(tf.abs(t))], ['rsqrt', (t) => tf.rsqrt(tf.add(tf.abs(t), 0.1))],
+    ['square', (t) => tf.square(t)], ['neg', (t) => tf.neg(t)], ['step', (t) => tf.step(t, 0.3)],
+    ['reciprocal', (t) => tf.reciprocal(tf.add(tf.abs(t), 0.5))],
+  ];
+  for (const [label, op] of ops) {
+    await matchesCpu(`unary ${label}`, [x], (t) => [op(t)]);
+  }
+  await matchesCpu('unary large (threaded)', [big], (t) => [tf.tanh(t), tf.leakyRelu(t, 0.1), tf.sqrt(tf.abs(t))]);
+  // NaN passes through relu and step as in the cpu kernels.
+  await tf.setBackend('native');
+  const nan = tf.tidy(() => [tf.relu(tf.tensor1d([NaN, -1, 2])), tf.step(tf.tensor1d([NaN, -1, 2]), 0.5)].map((t) => Array.from(t.dataSync())));
+  assert.deepEqual(nan, [[NaN, 0, 2], [NaN, 0.5, 1]]);
+});
+
+test('binary elementwise kernels with broadcasting match cpu', { skip: SKIP }, async () => {
+  loadNativeBackend();
+  const shapes: [number[], number[]][] = [
+    [[4, 5, 6], [4, 5, 6]], [[4, 5, 6], [6]], [[4, 5, 6], []], [[], [4, 5, 6]], [[4, 1, 6], [1, 5, 1]],
+    [[2, 3, 4, 5], [2, 1, 4, 1]], [[2, 3, 4, 5], [3, 1, 1]], [[5, 1], [1, 7]], [[2, 1, 3, 5, 4], [1, 2, 1, 1, 4]],
+    [[16, 7, 7, 16], [1, 1, 1, 16]], [[16, 7, 7, 16], [16, 1, 1, 1]], [[140000], [140000]],
+  ];
+  const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+    ['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', (a, b) => tf.div(a, tf.add(tf.abs(b), 0.5))],
+    ['squaredDifference', tf.squaredDifference], ['maximum', tf.maximum], ['minimum', tf.minimum],
+  ];
+  const cmps: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+    ['greater', tf.greater], ['greaterEqual', tf.greaterEqual], ['less', tf.less], ['lessEqual', tf.lessEqual],
+    ['equal', tf.equal], ['notEqual', tf.notEqual],
+  ];
+  for (const [as, bs] of shapes) {
+    await matchesCpu(`binary a=[${as}] b=[${bs}]`, [input(as, 42), input(bs, 43)], (a, b) => ops.map(([, op]) => op(a, b)));
+    // Comparisons: round so that equal values occur; bool outputs compared as 0/1.
+    await matchesCpu(`compare a=[${as}] b=[${bs}]`, [input(as, 44), input(bs, 45)], (a, b) => {
+      const [ra, rb] = [tf.round(tf.mul(a, 2)), tf.round(tf.mul(b, 2))];
+      return cmps.map(([, op]) => tf.cast(op(ra, rb), 'float32'));
+    });
+  }
+  // More than 4 dims left after merging falls back (counted), still right.
+  const fell = await matchesCpu('binary 5-d broadcast', [input([2, 1, 2, 1, 2], 46), input([1, 2, 1, 2, 1], 47)], (a, b) => [tf.mul(a, b)], true);
+  assert.equal(fell[tf.Multiply]?.count, 1);
+});
+
+test('Sum, Mean, Max, Min over contiguous axes match cpu; others fall back', { skip: SKIP }, async () => {
+  loadNativeBackend();
+  const x = input([6, 5, 4, 3], 50);
+  const axesList: (number | number[] | undefined)[] = [undefined, 0, 3, 1, [0, 1, 2], [1, 2], [2, 3], [-1], [0, 1, 2, 3]];
+  for (const axis of axesList) {
+    for (const keepDims of [false, true]) {
+      await matchesCpu(`reduce axis=${JSON.stringify(axis)} keepDims=${keepDims}`, [x], (t) => [
+        tf.sum(t, axis, keepDims), tf.mean(t, axis, keepDims), tf.max(t, axis, keepDims), tf.min(t, axis, keepDims),
+      ]);
+    }
+  }
+  await matchesCpu('reduce large (threaded)', [input([4, 100000], 51), input([50000, 16], 52)], (a, b) => [
+    tf.sum(a, 1), tf.mean(a), tf.sum(b, 0), tf.max(b, 0), tf.sum(b, 1),
+  ]);
+  const fell = await matchesCpu('reduce non-contiguous axes', [x], (t) => [tf.sum(t, [0, 2])], true);
+  assert.equal(fell[tf.Sum]?.count, 1);
+});
+
+test('batch norm, moments and their gradients match cpu', { skip: SKIP }, async () => {
+  loadNativeBackend();
+  const inputs = [input([8, 5, 5, 6], 60), input([6], 61), input([6], 62)];
+  await matchesCpu('batchNorm per channel + grads', inputs, withGrads((x, gamma, beta) => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    return tf.batchNorm(x, mean, variance, beta, tf.add(gamma, 2), 1e-5);
+  }));
+  // Scalar parameters and no offset / scale.
+  await matchesCpu('batchNorm scalar params', [input([4, 3, 2], 63)], (x) => [
+    tf.batchNorm(x, tf.scalar(0.1), tf.scalar(2)), tf.batchNorm(x, tf.tensor1d([0.1, 0.2]), tf.tensor1d([1, 2]), tf.tensor1d([0.5, -0.5]), undefined, 0.01),
+  ]);
+});
+
+test('select and tile match cpu', { skip: SKIP }, async () => {
+  loadNativeBackend();
+  await matchesCpu('where', [input([4, 6, 7], 70), input([4, 6, 7], 71)], (a, b) => [tf.where(tf.greater(a, b), tf.mul(a, 3), b)]);
+  // relu's and leakyRelu's gradients run Step, Greater, Select and Multiply.
+  await matchesCpu('relu / leakyRelu gradients', [input([4, 6, 7], 76)], withGrads((a) => tf.add(tf.leakyRelu(a, 0.2), tf.mul(tf.relu(a), 3))));
+  // tf.where tiles the condition first: a bool Tile, which falls back.
+  await matchesCpu('where with a broadcast condition', [input([5, 1], 72), input([5, 3], 73), input([5, 3], 74)], (c, t, e) => [tf.where(tf.greater(c, 0), t, e)], true);
+  await matchesCpu('tile', [input([2, 3, 4], 75)], (x) => [tf.tile(x, [2, 1, 3]), tf.tile(x, [1, 4, 1]), tf.tile(x, [3, 2, 2])]);
+  await matchesCpu('tile int32', [input([2, 3], 77)], (x) => [tf.cast(tf.tile(tf.cast(tf.mul(x, 100), 'int32'), [3, 2]), 'float32')]);
 });
