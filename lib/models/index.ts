@@ -1,7 +1,7 @@
 /** Public API of lib/models (re-exported from lib/index.ts). */
 export * from './types';
 export {
-  INIT_STD, deriveSeed, stopGradient, SpectralNorm, Conv2d, ConvTranspose2d, Conv3d, ConvTranspose3d, Dense, BatchNorm,
+  INIT_STD, deriveInitSeed, stopGradient, SpectralNorm, Conv2d, ConvTranspose2d, Conv3d, ConvTranspose3d, Dense, BatchNorm,
   Activation, Reshape, Sequential,
 } from './layers';
 export type {

@@ -24,7 +24,7 @@ export const INIT_STD = 0.02;
  * A 32-bit seed for one tensor, from the model seed and the tensor's full name (FNV-1a), so a tensor's
  * initial value depends on (seed, name) only: adding or reordering layers leaves the others unchanged.
  */
-export function deriveSeed(seed: number, name: string): number {
+export function deriveInitSeed(seed: number, name: string): number {
   const s = `${seed}:${name}`;
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -124,7 +124,7 @@ export class SpectralNorm {
   ) {
     const out = shape[outAxis];
     const u0 = tf.tidy(() => {
-      const r = tf.randomNormal([out], 0, 1, 'float32', deriveSeed(seed, `${name}.u`));
+      const r = tf.randomNormal([out], 0, 1, 'float32', deriveInitSeed(seed, `${name}.u`));
       return tf.div(r, tf.add(tf.norm(r), 1e-12));
     });
     this.u = register('u', u0, false);
@@ -175,7 +175,7 @@ abstract class WeightedLayer extends ParamLayer {
 
   constructor(name: string, wShape: number[], outAxis: number, o: { bias?: boolean; spectralNorm?: boolean; seed: number }) {
     super(name);
-    this.w = this.addVariable('w', tf.randomNormal(wShape, 0, INIT_STD, 'float32', deriveSeed(o.seed, `${name}.w`)), true);
+    this.w = this.addVariable('w', tf.randomNormal(wShape, 0, INIT_STD, 'float32', deriveInitSeed(o.seed, `${name}.w`)), true);
     this.b = (o.bias ?? true) ? this.addVariable('b', tf.zeros([wShape[outAxis]]), true) : null;
     this.sn = o.spectralNorm
       ? new SpectralNorm(wShape, outAxis, o.seed, (s, t, tr) => this.addVariable(s, t, tr), name)
@@ -489,7 +489,7 @@ export class BatchNorm extends ParamLayer {
   constructor(name: string, readonly o: BatchNormOptions) {
     super(name);
     const c = o.channels;
-    this.gamma = this.addVariable('gamma', tf.randomNormal([c], 1, INIT_STD, 'float32', deriveSeed(o.seed, `${name}.gamma`)), true);
+    this.gamma = this.addVariable('gamma', tf.randomNormal([c], 1, INIT_STD, 'float32', deriveInitSeed(o.seed, `${name}.gamma`)), true);
     this.beta = this.addVariable('beta', tf.zeros([c]), true);
     this.runningMean = this.addVariable('mean', tf.zeros([c]), false);
     this.runningVar = this.addVariable('var', tf.ones([c]), false);
