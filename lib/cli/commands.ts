@@ -1,5 +1,6 @@
 /** The registry of `dtri` subcommands. Command modules import only the `Command` type from here. */
 import { backendsCommand, dataCommand, presetsCommand } from './info';
+import { reportCommand } from './report';
 import { trainCommand } from './train';
 
 export interface Command {
@@ -14,4 +15,5 @@ export const COMMANDS: Record<string, Command> = {
   presets: presetsCommand,
   data: dataCommand,
   backends: backendsCommand,
+  report: reportCommand,
 };
