@@ -203,7 +203,10 @@ export function disconnectivitySvg(layout: DisconnectivityLayout, opts: Disconne
     out.push(`</g>`);
   }
   if (opts.captions) {
-    out.push(`<g font-size="10" fill="#222" text-anchor="middle">`);
+    // Shrink the captions until the longest fits its column (down to 6 px).
+    const longest = Math.max(1, ...opts.captions.map((c) => (c ? c.length : 0)));
+    const fontSize = Math.max(6, Math.min(10, colW / (0.6 * longest)));
+    out.push(`<g font-size="${f(fontSize)}" fill="#222" text-anchor="middle">`);
     leaves.forEach((l, k) => {
       const c = opts.captions![k];
       if (c) out.push(`<text x="${f(X(l.x))}" y="${f(height - 4)}">${escapeXml(c)}</text>`);
@@ -225,11 +228,12 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
   return out;
 }
 
+/** A short number with a typographic minus sign. */
 function formatEnergy(e: number): string {
   if (!Number.isFinite(e)) return String(e);
   const a = Math.abs(e);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return e.toExponential(2);
-  return Number(e.toPrecision(4)).toString();
+  const text = a !== 0 && (a >= 1e5 || a < 1e-3) ? e.toExponential(2) : Number(e.toPrecision(4)).toString();
+  return text.replace(/-/g, '−');
 }
 
 function imageHref(im: Uint8Array | string): string {

@@ -40,3 +40,5 @@ export type {
   LandscapeJson,
 } from './map';
 export { mapLandscape, nearestPairs, landscapeToJson } from './map';
+export type { DisconnectivityImageOptions } from './images';
+export { disconnectivityMemberImages, disconnectivityMinimumImages } from './images';

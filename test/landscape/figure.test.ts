@@ -34,7 +34,7 @@ test('the plotly figure is plain JSON with the tree as line segments and one mar
   assert.deepEqual(markers.x, [0, 1, 2, 3]);
   assert.deepEqual(markers.y, [-5, -4, -3, -2]);
   assert.deepEqual(markers.customdata, images);
-  assert.match(markers.text![0], /energy -5<br>30 members/);
+  assert.match(markers.text![0], /energy −5<br>30 members/);
   assert.match(markers.text![1], /\(b\)/);
   assert.equal((fig.layout.images as unknown[]).length, 4, 'thumbnails under the columns');
   assert.equal((disconnectivityFigure(l).layout.images as unknown[]).length, 0);
@@ -52,7 +52,7 @@ test('the SVG renders (sharp/librsvg), stacks at most maxMembersShown images per
   assert.match(svg, /Fashion &lt;MNIST&gt;/);
   assert.match(svg, /energy E\(x\) = −f\(x\)/);
   assert.equal((svg.match(/<circle /g) ?? []).length, 4);
-  for (const t of niceTicks(l.energyRange[0], l.top, 6)) assert.ok(svg.includes(`>${t}</text>`) || svg.includes(`>${Number(t.toPrecision(4))}</text>`));
+  for (const t of niceTicks(l.energyRange[0], l.top, 6)) assert.ok(svg.includes(`>${String(t).replace('-', '−')}</text>`), `tick ${t}`);
   const meta = await sharp(Buffer.from(svg)).metadata();
   assert.equal(meta.format, 'svg');
   const raster = await sharp(Buffer.from(svg)).png().toBuffer();
