@@ -486,7 +486,7 @@ export interface ResolvedDataDir {
 }
 
 /**
- * Where dataset `name` lives: opts.dataDir (itself or its <name>/ subfolder), else $DTRI_DATA/<name>,
+ * Where dataset `name` lives: opts.dataDir (its <name>/ subfolder if there is one, else itself), else $DTRI_DATA/<name>,
  * else data/<name>/ in the project, else a Debian location (Fashion-MNIST). For 'folder:<path>' the
  * path itself. Generated sets and textures have no folder (dir undefined, tried empty).
  */
@@ -498,7 +498,9 @@ export function resolveDataDir(name: string, dataDir?: string): ResolvedDataDir 
   const entry = DATASETS[name];
   if (!entry) return { tried: [] };
   const candidates: string[] = [];
-  if (dataDir) candidates.push(path.resolve(dataDir, name), path.resolve(dataDir));
+  // dataDir/<name>/ when it exists, else dataDir itself (never both: a parent folder of several
+  // datasets must not be mistaken for one of them).
+  if (dataDir) candidates.push(isDir(path.resolve(dataDir, name)) ? path.resolve(dataDir, name) : path.resolve(dataDir));
   else {
     if (process.env.DTRI_DATA) candidates.push(path.resolve(process.env.DTRI_DATA, name));
     candidates.push(path.join(PROJECT_ROOT, 'data', name), ...(entry.systemDirs ?? []));

@@ -140,7 +140,7 @@ function lsunRecipe(category: string): FetchRecipe {
     title: `LSUN ${category}`,
     licence: 'research use (Yu et al. 2015)',
     files: [],
-    manual: `download ${category}_train_lmdb.zip from http://dl.yf.io/lsun/scenes/ (tower: tower_train_lmdb.zip, church: church_outdoor_train_lmdb.zip), unzip, and export it to images with: python3 data/lsun_export.py ${category}_train_lmdb DIR/lsun-${category === 'church_outdoor' ? 'church' : category} (needs python3-lmdb)`,
+    manual: `download ${category}_train_lmdb.zip from http://dl.yf.io/lsun/scenes/, unzip, and export it to images with: python3 data/lsun_export.py ${category}_train_lmdb DIR/lsun-${category === 'church_outdoor' ? 'church' : category} (needs python3-lmdb)`,
   };
 }
 

@@ -53,9 +53,11 @@ export function isImageFile(name: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
 }
 
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 /** Natural order: frame2 before frame10. */
 export function naturalCompare(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return NATURAL.compare(a, b);
 }
 
 /** Every image file under `dir` (recursively, hidden entries skipped), in natural order of path. */

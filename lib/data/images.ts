@@ -37,8 +37,9 @@ function inputName(x: ImageInput): string {
   return 'file' in x ? (x.page !== undefined ? `${x.file} (frame ${x.page})` : x.file) : x.name;
 }
 
-function open(x: ImageInput): sharp.Sharp {
-  if ('file' in x) return sharp(x.file, x.page !== undefined ? { page: x.page, pages: 1 } : {});
+/** Files are read into memory first: metadata and decode then parse one buffer instead of opening the file twice. */
+async function open(x: ImageInput): Promise<sharp.Sharp> {
+  if ('file' in x) return sharp(await fs.promises.readFile(x.file), x.page !== undefined ? { page: x.page, pages: 1 } : {});
   return sharp(x.raw, { raw: { width: x.width, height: x.height, channels: x.channels } });
 }
 
@@ -70,7 +71,7 @@ export async function decodeImages(inputs: ImageInput[], opts: DecodeOptions = {
   const first = inputs[0];
   let firstMeta: sharp.Metadata;
   try {
-    firstMeta = await open(first).metadata();
+    firstMeta = await (await open(first)).metadata();
   } catch (e) {
     throw decodeError(first, e);
   }
@@ -88,7 +89,7 @@ export async function decodeImages(inputs: ImageInput[], opts: DecodeOptions = {
       const i = next++;
       const x = inputs[i];
       try {
-        let img = open(x);
+        let img = await open(x);
         const m = i === 0 ? firstMeta : await img.metadata();
         const size = frameSize(m);
         if (opts.channels === undefined && nativeChannels(m) !== c) {

@@ -9,6 +9,9 @@ import { makeImageDataset, type ImageDataset, type RawImages } from './types';
 /** ITU-R BT.601 luma, the weights of PIL's convert('L') and of libvips' grayscale. */
 export const LUMA = [0.299, 0.587, 0.114] as const;
 
+/** v/127.5 − 1 for every byte value, rounded to float32 once. */
+const UNIT_OF_BYTE = Float32Array.from({ length: 256 }, (_, v) => v / 127.5 - 1);
+
 /**
  * Gathers `indices` of `raw` into float32 x/127.5 − 1, converting channels when `channels` differs:
  * gray → RGB repeats the value, RGB → gray takes BT.601 luma.
@@ -19,14 +22,15 @@ export function rawToFloat(raw: RawImages, indices: ArrayLike<number>, channels:
   const plane = h * w;
   const out = new Float32Array(indices.length * plane * channels);
   const src = raw.pixels;
+  const unit = UNIT_OF_BYTE;
   for (let k = 0; k < indices.length; k++) {
     const s = indices[k] * plane * c;
     const o = k * plane * channels;
     if (c === channels) {
-      for (let p = 0; p < plane * c; p++) out[o + p] = src[s + p] / 127.5 - 1;
+      for (let p = 0; p < plane * c; p++) out[o + p] = unit[src[s + p]];
     } else if (c === 1) {
       for (let p = 0; p < plane; p++) {
-        const v = src[s + p] / 127.5 - 1;
+        const v = unit[src[s + p]];
         out[o + 3 * p] = v;
         out[o + 3 * p + 1] = v;
         out[o + 3 * p + 2] = v;

@@ -71,7 +71,7 @@ test('resolveDataDir: dataDir (itself or <name>/), then $DTRI_DATA/<name>, then 
   }
   const none = resolveDataDir('cifar10', tmpDir('resolve-none'));
   assert.equal(none.dir, undefined);
-  assert.equal(none.tried.length, 2);
+  assert.equal(none.tried.length, 1);
 });
 
 test('not-found, unknown-name and bad-option errors are one line and name the fix', async () => {
