@@ -63,7 +63,8 @@ export function sampleEntropy(x: tf.Tensor, estimator: AcdEntropyEstimator): tf.
 
 /**
  * θ-step of ACD: KL(p_θ‖π_α) up to log Z(α), estimated on x̃ = g_θ(z):
- *   loss = energyGen − w·Ĥ(x̃),  energyGen = −mean f_α(x̃).
+ *   loss = energyGen − w·Ĥ(x̃) + reference,  energyGen = −mean f_α(x̃),
+ *   reference = mean ‖x̃‖²/(2σ_ref²) when π_α has a Gaussian reference measure (else 0).
  * @param z [M, ...latentShape] prior draws
  */
 export function acdGeneratorLoss(
@@ -72,12 +73,16 @@ export function acdGeneratorLoss(
   z: tf.Tensor,
   entropy: { estimator: AcdEntropyEstimator; weight: number },
   training: boolean,
-): { loss: tf.Scalar; energyGen: tf.Scalar; entropy: tf.Scalar } {
+  referenceStd = Infinity,
+): { loss: tf.Scalar; energyGen: tf.Scalar; entropy: tf.Scalar; reference: tf.Scalar } {
   return tf.tidy(() => {
     const xGen = generator.generate(z, training);
     const energyGen = tf.neg(tf.mean(ebm.score(xGen, training))) as tf.Scalar;
     const h = sampleEntropy(xGen, entropy.estimator);
-    return { loss: tf.sub(energyGen, tf.mul(entropy.weight, h)) as tf.Scalar, energyGen, entropy: h };
+    const reference = Number.isFinite(referenceStd)
+      ? (tf.div(tf.mean(tf.sum(tf.reshape(tf.square(xGen), [xGen.shape[0], -1]), 1)), 2 * referenceStd * referenceStd) as tf.Scalar)
+      : tf.scalar(0);
+    return { loss: tf.addN([energyGen, tf.mul(-entropy.weight, h), reference]) as tf.Scalar, energyGen, entropy: h, reference };
   });
 }
 
@@ -90,6 +95,12 @@ export interface AcdTrainerOptions {
   entropyWeight?: number;
   /** θ-steps per iteration (default 1). */
   generatorSteps?: number;
+  /**
+   * σ of a Gaussian reference measure, π_α(x) ∝ exp(f_α(x)) N(x; 0, σ²I) (the generative ConvNet's form,
+   * ref. [4]); default ∞ (none). It keeps π_α normalizable when f_α is unbounded and the data are not
+   * confined (the 2-D toys, whose generator output is linear); it does not change the α-gradient.
+   */
+  referenceStd?: number;
 }
 
 export class AcdTrainer implements Trainer {
@@ -136,17 +147,19 @@ export class AcdTrainer implements Trainer {
       let g: Record<string, number> = {};
       let gradNormGen = NaN;
       for (let k = 0; k < this.generatorSteps; k++) {
-        const r = gradsAndTerms(() => acdGeneratorLoss(this.generator, this.ebm, z, this.entropy, true), this.opt.generator.variables);
+        const r = gradsAndTerms(() => acdGeneratorLoss(this.generator, this.ebm, z, this.entropy, true, this.options.referenceStd), this.opt.generator.variables);
         gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
         if (k === 0) g = r.terms;
       }
       this.state.iteration += 1;
       return {
-        // Eq. 16 without log Z: KL(p_θ‖π_α) − KL(q_data‖π_α) ≈ (energyGen − H) − energyData (data entropy dropped).
-        acd: g.energyGen - this.entropy.weight * g.entropy - a.terms.energyData,
+        // Eq. 16 without log Z: KL(p_θ‖π_α) − KL(q_data‖π_α) ≈ (energyGen − H) − energyData (data entropy and
+        // the reference term of the data dropped).
+        acd: g.energyGen + g.reference - this.entropy.weight * g.entropy - a.terms.energyData,
         energyData: a.terms.energyData,
         energyGen: a.terms.energyGen,
         entropy: g.entropy,
+        reference: g.reference,
         lossEbm: a.terms.loss,
         lossGen: g.loss,
         gradNormEbm,
