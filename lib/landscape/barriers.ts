@@ -320,6 +320,17 @@ export async function adBarriers(
   const noiseScale = Math.sqrt(2 * eta * temperature);
   const shape = minima.shape.slice(1);
   const flat = minima.reshape([m, d]);
+  // A radius as large as the distance between two minima makes every chain "arrive" at once.
+  const dist = await pairDistances(flat, ps);
+  dist.forEach((r, q) => {
+    if (!(radius < r)) {
+      flat.dispose();
+      const why = opts.radius === undefined ? ` (default 2·(D·T/α + η·α) with D = ${d})` : '';
+      throw new UserError(
+        `attraction–diffusion: success radius ${radius.toPrecision(3)}${why} is not below the distance ${r.toPrecision(3)} between minima ${ps[q][0]} and ${ps[q][1]}: lower temperature, raise alpha or pass a smaller radius`,
+      );
+    }
+  });
 
   // One chain per (pair, direction, trial).
   const dirs = both ? 2 : 1;
@@ -417,6 +428,18 @@ export async function adBarriers(
   flat.dispose();
   const ends = await energiesOf(energyScore, minima, batchSize);
   return { size: m, matrix: barrierMatrix(m, ends, ps, best), pairs: ps, values: best, successes, trials: trials * dirs, radius };
+}
+
+/** ‖x_i − x_j‖ for each pair, on the backend. @param flat [M, D] */
+async function pairDistances(flat: tf.Tensor, pairs: readonly MinimaPair[], chunk = 4096): Promise<Float32Array> {
+  const out = new Float32Array(pairs.length);
+  for (let c0 = 0; c0 < pairs.length; c0 += chunk) {
+    const rows = pairs.slice(c0, c0 + chunk);
+    const r = tf.tidy(() => tf.gather(flat, rows.map((q) => q[0])).sub(tf.gather(flat, rows.map((q) => q[1]))).square().sum(1).sqrt());
+    out.set(await r.data(), c0);
+    r.dispose();
+  }
+  return out;
 }
 
 /** Symmetric M×M matrix with E_i on the diagonal, the given pair values off it, +∞ elsewhere (the lower value if a pair repeats). */

@@ -138,5 +138,12 @@ test('invalid pairs and options are user errors', async () => {
   await assert.rejects(linearBarriers(score, m, [[1, 1]]), isUserError);
   await assert.rejects(linearBarriers(score, m, undefined, { resolution: 1 }), isUserError);
   await assert.rejects(adBarriers(score, m, [[0, 1]], { alpha: 0, steps: 1, stepSize: 0.1, temperature: 0 }), isUserError);
+  // A success radius reaching the other minimum would make every chain arrive at once.
+  const two = tf.tensor2d([[0, 0], [1, 0]]);
+  const before = tf.memory().numTensors;
+  await assert.rejects(adBarriers(score, two, [[0, 1]], { alpha: 0.1, steps: 1, stepSize: 0.01, temperature: 0.1 }), (e) => isUserError(e) && /radius 4\.0.*default.*distance 1\.00/.test(e.message));
+  await assert.rejects(adBarriers(score, two, [[0, 1]], { alpha: 1, steps: 1, stepSize: 0.01, temperature: 0, radius: 1 }), (e) => isUserError(e) && /radius 1\.00 is not below/.test(e.message));
+  assert.equal(tf.memory().numTensors, before);
+  two.dispose();
   m.dispose();
 });
