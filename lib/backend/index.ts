@@ -230,4 +230,5 @@ export async function withBackend<T>(name: BackendName, fn: () => T | Promise<T>
   }
 }
 
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
+export { registerWasmTrainingKernels, setWasmConvStrategy, WASM_TRAINING_KERNELS } from './wasm-kernels';
+export type { WasmConvStrategy } from './wasm-kernels';

@@ -29,6 +29,7 @@ type Pad = 'valid' | 'same' | number | ExplicitPadding;
 
 /** Kernels this module registers (or replaces) on 'wasm'. */
 export const WASM_TRAINING_KERNELS = [
+  'Conv2D',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'Conv3D',
@@ -44,6 +45,14 @@ const CPU_FALLBACK_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
 ];
 
+/** tfjs's own wasm kernels that this module replaces; Conv2D's is called underneath ours. */
+const baseKernels = new Map<string, tf.KernelConfig>();
+
+/** tfjs's own wasm kernel `name` as it was before `registerWasmTrainingKernels` replaced it (tests). */
+export function tfjsWasmKernel(name: string): tf.KernelConfig | undefined {
+  return baseKernels.get(name);
+}
+
 /** Intermediate TensorInfos of one kernel call, freed together. */
 class Scratch {
   private readonly owned: Info[] = [];
@@ -51,7 +60,7 @@ class Scratch {
 
   /** Runs another wasm kernel directly (no autograd recording, no engine bookkeeping). */
   run(kernelName: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): Info {
-    const k = tf.getKernel(kernelName, 'wasm');
+    const k = baseKernels.get(kernelName) ?? tf.getKernel(kernelName, 'wasm');
     if (!k) throw new Error(`wasm kernel ${kernelName} not registered`);
     const out = k.kernelFunc({ inputs, attrs, backend: this.backend }) as Info;
     this.owned.push(out);
@@ -74,17 +83,107 @@ class Scratch {
   reshape(x: Info, shape: number[]): Info {
     return this.run('Reshape', { x }, { shape });
   }
-  transpose(x: Info, perm: number[]): Info {
-    return this.run('Transpose', { x }, { perm });
+
+  // Data movement is done here in JS on the heap: wasm's Transpose and Slice kernels are generic
+  // per-element loops (~10 ns/element, 27 ms to slice 0.5 M floats), slower than blocked JS.
+
+  /** [A, R, C] → [A, C, R] (a batch of matrix transposes), cache-blocked; reads x from float `offset`. */
+  transposeLast2(x: Info, A: number, R: number, C: number, offset = 0): Info {
+    const out = this.alloc([A, C, R]);
+    const src = this.f32(x).subarray(offset);
+    const dst = this.f32(out);
+    const B = 16;
+    for (let a = 0; a < A; a++) {
+      const base = a * R * C;
+      for (let r0 = 0; r0 < R; r0 += B) {
+        const r1 = Math.min(R, r0 + B);
+        for (let c0 = 0; c0 < C; c0 += B) {
+          const c1 = Math.min(C, c0 + B);
+          for (let r = r0; r < r1; r++) {
+            let i = base + r * C + c0;
+            for (let c = c0; c < c1; c++) dst[base + c * R + r] = src[i++];
+          }
+        }
+      }
+    }
+    return out;
   }
-  slice(x: Info, begin: number[], size: number[]): Info {
-    return this.run('Slice', { x }, { begin, size });
+
+  /** [P, A, B, C] → [P, B, A, C]: moves contiguous runs of C. */
+  swapMiddle(x: Info, P: number, A: number, B: number, C: number): Info {
+    const out = this.alloc([P, B, A, C]);
+    const src = this.f32(x);
+    const dst = this.f32(out);
+    for (let p = 0; p < P; p++) {
+      for (let a = 0; a < A; a++) {
+        for (let b = 0; b < B; b++) {
+          const i = ((p * A + a) * B + b) * C;
+          const o = ((p * B + b) * A + a) * C;
+          if (C >= 16) dst.set(src.subarray(i, i + C), o);
+          else for (let c = 0; c < C; c++) dst[o + c] = src[i + c];
+        }
+      }
+    }
+    return out;
   }
+
+  /** [A, B, C] → [C, B, A]. */
+  reverseAxes3(x: Info, A: number, B: number, C: number): Info {
+    const out = this.alloc([C, B, A]);
+    const src = this.f32(x);
+    const dst = this.f32(out);
+    const T = 16;
+    for (let b = 0; b < B; b++) {
+      for (let a0 = 0; a0 < A; a0 += T) {
+        const a1 = Math.min(A, a0 + T);
+        for (let c0 = 0; c0 < C; c0 += T) {
+          const c1 = Math.min(C, c0 + T);
+          for (let a = a0; a < a1; a++) {
+            let i = (a * B + b) * C + c0;
+            for (let c = c0; c < c1; c++) dst[(c * B + b) * A + a] = src[i++];
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** x[N, H, W, C] cropped to rows [h0, h0 + h) and columns [w0, w0 + w). */
+  cropNhwc(x: Info, h0: number, h: number, w0: number, w: number): Info {
+    const [N, H, W, C] = x.shape;
+    const out = this.alloc([N, h, w, C]);
+    const src = this.f32(x);
+    const dst = this.f32(out);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < h; i++) {
+        const a = ((n * H + h0 + i) * W + w0) * C;
+        dst.set(src.subarray(a, a + w * C), ((n * h + i) * w) * C);
+      }
+    }
+    return out;
+  }
+
   /** XNNPACK convolution with explicit non-negative pads [top, bottom, left, right]. */
   conv2d(x: Info, filter: Info, pads: [number, number, number, number], dilations: [number, number] = [1, 1], strides: [number, number] = [1, 1]): Info {
     const [t, b, l, r] = pads;
     const pad: ExplicitPadding = [[0, 0], [t, b], [l, r], [0, 0]];
     return this.run('Conv2D', { x, filter }, { strides, pad, dataFormat: 'NHWC', dilations } as unknown as tf.NamedAttrMap);
+  }
+
+  /** a [M, K] · b [K, N] on XNNPACK (its transposed variants are a scalar loop: transpose first). */
+  matmul(a: Info, b: Info): Info {
+    const out = this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+    return this.reshape(out, [a.shape[0], b.shape[1]]);
+  }
+
+  /** Frees `t`'s memory now, with every reshape of it made in this scratch. */
+  free(t: Info): void {
+    for (let i = this.owned.length - 1; i >= 0; i--) {
+      if (this.owned[i].dataId === t.dataId) {
+        this.backend.disposeData(t.dataId);
+        this.owned.splice(i, 1);
+      }
+    }
   }
 
   /** Hands `t` to the caller: it will not be freed by `dispose`. */
@@ -138,6 +237,13 @@ function cropOrPad(n: number, pad0: number, pad1: number): [number, number, numb
 // ---------------------------------------------------------------------------------------------
 // 2-D
 
+/**
+ * XNNPACK's GEMM streams its whole packed right-hand side (K × N) once per few rows of the left, so
+ * it runs at ~30 GFLOP/s while K·N ≤ ~2 M floats and at 15–20 beyond (measured, M = 576, one core).
+ * Larger products are split so that each piece stays under this size.
+ */
+const GEMM_RHS_FLOATS = 1 << 20;
+
 interface Conv2DGeom {
   N: number; H: number; W: number; Ci: number; OH: number; OW: number; Co: number;
   KH: number; KW: number; sh: number; sw: number; pt: number; pl: number;
@@ -163,12 +269,12 @@ export function conv2dBackpropFilterWasm(s: Scratch, x: Info, dy: Info, g: Conv2
   // Rows of x past the last one any output reads are cut; missing ones are zero-padded.
   const [, hUsed, , pb] = cropOrPad(H, 0, KH + (OH - 1) * sh - H - pt);
   const [, wUsed, , pr] = cropOrPad(W, 0, KW + (OW - 1) * sw - W - pl);
-  const xc = hUsed < H || wUsed < W ? s.slice(x, [0, 0, 0, 0], [N, hUsed, wUsed, Ci]) : x;
-  const xT = s.transpose(xc, [3, 1, 2, 0]);
-  const dyT = s.transpose(dy, [1, 2, 0, 3]);
+  const xc = hUsed < H || wUsed < W ? s.cropNhwc(x, 0, hUsed, 0, wUsed) : x;
+  const xT = s.reshape(s.reverseAxes3(xc, N, hUsed * wUsed, Ci), [Ci, hUsed, wUsed, N]);
+  const dyT = s.reshape(s.swapMiddle(dy, 1, N, OH * OW, Co), [OH, OW, N, Co]);
   const dw = s.conv2d(xT, dyT, [pt, pb, pl, pr], [sh, sw]);
   assertShape('Conv2DBackpropFilter result', dw.shape, [Ci, KH, KW, Co]);
-  return s.transpose(dw, [1, 2, 0, 3]);
+  return s.reshape(s.swapMiddle(dw, 1, Ci, KH * KW, Co), [KH, KW, Ci, Co]);
 }
 
 /**
@@ -222,7 +328,7 @@ export function conv2dBackpropInputWasm(s: Scratch, dy: Info, filter: Info, g: C
     const z = s.alloc([N, H, W, Ci], true);
     return z;
   }
-  const dyc = nh < OH || nw < OW ? s.slice(dy, [0, bh, bw, 0], [N, nh, nw, Co]) : dy;
+  const dyc = nh < OH || nw < OW ? s.cropNhwc(dy, bh, nh, bw, nw) : dy;
   const ph = s.conv2d(dyc, wc, [padT, padB, padL, padR]);
   assertShape('Conv2DBackpropInput phases', ph.shape, [N, Qh, Qw, P]);
   if (sh === 1 && sw === 1 && Qh === H && Qw === W && q0h === pt && q0w === pl) return ph;
@@ -253,13 +359,174 @@ export function conv2dBackpropInputWasm(s: Scratch, dy: Info, filter: Info, g: C
   return dx;
 }
 
+/**
+ * dx by GEMM + col2im: cols = dy [N·OH·OW, Co] · Wᵀ [Co, KH·KW·Ci], then each row of cols is added
+ * into the input pixels it came from. No wasted FLOPs (the sub-pixel conv multiplies the padding too),
+ * at the price of a JS scatter-add of N·OH·OW·KH·KW·Ci floats.
+ */
+export function conv2dBackpropInputGemm(s: Scratch, dy: Info, filter: Info, g: Conv2DGeom): Info {
+  const { N, H, W, Ci, OH, OW, Co, KH, KW, sh, sw, pt, pl } = g;
+  assertShape('Conv2DBackpropInput dy', dy.shape, [N, OH, OW, Co]);
+  assertShape('Conv2DBackpropInput filter', filter.shape, [KH, KW, Ci, Co]);
+  const T = KH * KW;
+  const M = N * OH * OW;
+  const dy2 = s.reshape(dy, [M, Co]);
+  const dx = s.alloc([N, H, W, Ci], true);
+  // A few filter taps per GEMM, so that its right-hand side stays in cache (see GEMM_RHS_FLOATS).
+  const taps = Math.max(1, Math.min(T, Math.floor(GEMM_RHS_FLOATS / (Ci * Co))));
+  for (let t0 = 0; t0 < T; t0 += taps) {
+    const nt = Math.min(taps, T - t0);
+    const rowLen = nt * Ci;
+    const wT = s.reshape(s.transposeLast2(filter, 1, rowLen, Co, t0 * Ci * Co), [Co, rowLen]);
+    const cols = s.matmul(dy2, wT); // [M, nt·Ci]
+    const src = s.f32(cols);
+    const dst = s.f32(dx);
+    for (let t = t0; t < t0 + nt; t++) {
+      const kh = Math.floor(t / KW);
+      const kw = t - kh * KW;
+      const off = (t - t0) * Ci;
+      let m = 0;
+      for (let n = 0; n < N; n++) {
+        for (let oh = 0; oh < OH; oh++) {
+          const i = oh * sh + kh - pt;
+          if (i < 0 || i >= H) {
+            m += OW;
+            continue;
+          }
+          const rowBase = (n * H + i) * W;
+          for (let ow = 0; ow < OW; ow++, m++) {
+            const j = ow * sw + kw - pl;
+            if (j < 0 || j >= W) continue;
+            const a = m * rowLen + off;
+            const b = (rowBase + j) * Ci;
+            for (let c = 0; c < Ci; c++) dst[b + c] += src[a + c];
+          }
+        }
+      }
+    }
+    s.free(wT);
+    s.free(cols);
+  }
+  return dx;
+}
+
+/**
+ * dW by im2col + GEMM: dWᵀ = dyᵀ [Co, N·OH·OW] · cols [N·OH·OW, KH·KW·Ci]; transposing dy and the
+ * small result is cheaper than transposing cols (XNNPACK has no transposed-operand GEMM here).
+ */
+export function conv2dBackpropFilterGemm(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
+  const { N, H, W, Ci, OH, OW, Co, KH, KW, sh, sw, pt, pl } = g;
+  assertShape('Conv2DBackpropFilter dy', dy.shape, [N, OH, OW, Co]);
+  const R = KH * KW * Ci;
+  const cols = s.alloc([N * OH * OW, R]);
+  {
+    const src = s.f32(x);
+    const dst = s.f32(cols);
+    let b = 0;
+    for (let n = 0; n < N; n++) {
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          for (let kh = 0; kh < KH; kh++) {
+            const i = oh * sh + kh - pt;
+            if (i < 0 || i >= H) {
+              dst.fill(0, b, b + KW * Ci);
+              b += KW * Ci;
+              continue;
+            }
+            for (let kw = 0; kw < KW; kw++, b += Ci) {
+              const j = ow * sw + kw - pl;
+              if (j < 0 || j >= W) {
+                dst.fill(0, b, b + Ci);
+                continue;
+              }
+              const a = ((n * H + i) * W + j) * Ci;
+              for (let c = 0; c < Ci; c++) dst[b + c] = src[a + c];
+            }
+          }
+        }
+      }
+    }
+  }
+  const M = N * OH * OW;
+  const dyT = s.reshape(s.transposeLast2(dy, 1, M, Co), [Co, M]);
+  const dwT = s.matmul(dyT, cols); // [Co, R]
+  return s.reshape(s.transposeLast2(dwT, 1, Co, R), [KH, KW, Ci, Co]);
+}
+
+/** Which formulation each 2-D gradient kernel uses; 'auto' picks per shape (see `backpropInput`). */
+export interface WasmConvStrategy {
+  backpropInput: 'auto' | 'subpixel' | 'gemm';
+  backpropFilter: 'auto' | 'dilated' | 'gemm';
+}
+const strategy: WasmConvStrategy = { backpropInput: 'auto', backpropFilter: 'auto' };
+
+/** Overrides the formulation (benchmarks and tests compare them); returns the previous setting. */
+export function setWasmConvStrategy(s: Partial<WasmConvStrategy>): WasmConvStrategy {
+  const prev = { ...strategy };
+  Object.assign(strategy, s);
+  return prev;
+}
+
+// 'auto' from measurements on the papers' layers (test/bench, section kernels): the GEMM form of dx
+// beats the sub-pixel conv on every layer (no multiplications by padding); for dW the dilated conv
+// wins unless the input has few channels (then its XNNPACK GEMM has only Ci·KH·KW rows).
+function backpropInput(s: Scratch, dy: Info, filter: Info, g: Conv2DGeom): Info {
+  const kind = strategy.backpropInput === 'auto' ? 'gemm' : strategy.backpropInput;
+  return kind === 'gemm' ? conv2dBackpropInputGemm(s, dy, filter, g) : conv2dBackpropInputWasm(s, dy, filter, g);
+}
+
+function backpropFilter(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
+  const kind = strategy.backpropFilter === 'auto' ? (g.Ci < 8 ? 'gemm' : 'dilated') : strategy.backpropFilter;
+  return kind === 'gemm' ? conv2dBackpropFilterGemm(s, x, dy, g) : conv2dBackpropFilterWasm(s, x, dy, g);
+}
+
+/**
+ * Conv2D: tfjs's XNNPACK kernel, split over output channels when the filter is larger than
+ * GEMM_RHS_FLOATS (e.g. the gradient of the generator's 3×3×1024 → 7×7×512 layer: 8 M floats).
+ */
+function conv2DKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+  const base = baseKernels.get('Conv2D');
+  if (!base) throw new Error('wasm Conv2D: tfjs kernel missing');
+  const x = input(args.inputs, 'x');
+  const filter = input(args.inputs, 'filter');
+  const [KH, KW, Ci, Co] = filter.shape;
+  const K = KH * KW * Ci;
+  const dataFormat = (args.attrs as unknown as tf.Conv2DAttrs).dataFormat;
+  const chunk = Math.max(16, Math.floor(GEMM_RHS_FLOATS / K / 16) * 16);
+  if (K * Co <= GEMM_RHS_FLOATS || chunk >= Co || (dataFormat !== undefined && dataFormat !== 'NHWC')) {
+    return base.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+  }
+  return withScratch(args.backend as BackendWasm, (s) => {
+    let out: Info | null = null;
+    for (let c0 = 0; c0 < Co; c0 += chunk) {
+      const nc = Math.min(chunk, Co - c0);
+      const wc = s.alloc([KH, KW, Ci, nc]);
+      {
+        const src = s.f32(filter);
+        const dst = s.f32(wc);
+        for (let k = 0; k < K; k++) dst.set(src.subarray(k * Co + c0, k * Co + c0 + nc), k * nc);
+      }
+      const y = s.run('Conv2D', { x, filter: wc }, args.attrs);
+      const [N, OH, OW] = y.shape;
+      if (!out) out = s.alloc([N, OH, OW, Co]);
+      const src = s.f32(y);
+      const dst = s.f32(out);
+      const M = N * OH * OW;
+      for (let m = 0; m < M; m++) dst.set(src.subarray(m * nc, (m + 1) * nc), m * Co + c0);
+      s.free(y);
+      s.free(wc);
+    }
+    return out as Info;
+  });
+}
+
 function conv2DBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
   const x = input(args.inputs, 'x');
   const dy = input(args.inputs, 'dy');
   const a = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   assertNhwc('Conv2DBackpropFilter', a.dataFormat);
   const g = conv2dGeom(x.shape, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode);
-  return withScratch(args.backend as BackendWasm, (s) => conv2dBackpropFilterWasm(s, x, dy, g));
+  return withScratch(args.backend as BackendWasm, (s) => backpropFilter(s, x, dy, g));
 }
 
 function conv2DBackpropInputKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
@@ -268,7 +535,7 @@ function conv2DBackpropInputKernel(args: { inputs: tf.NamedTensorInfoMap; backen
   const a = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   assertNhwc('Conv2DBackpropInput', a.dataFormat);
   const g = conv2dGeom(a.inputShape, filter.shape, a.strides, a.pad as Pad, a.dimRoundingMode);
-  return withScratch(args.backend as BackendWasm, (s) => conv2dBackpropInputWasm(s, dy, filter, g));
+  return withScratch(args.backend as BackendWasm, (s) => backpropInput(s, dy, filter, g));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,63 +573,63 @@ function foldedGeom(g: Conv3DGeom): Conv2DGeom {
   return conv2dGeom([g.N * g.OD, g.H, g.W, g.KD * g.Ci], [g.KH, g.KW, g.KD * g.Ci, g.Co], [g.sh, g.sw], spatialPad(g));
 }
 
-/** xf[n, od, h, w, kd, ci] = x[n, od·sd + kd − pf, h, w, ci] (0 outside): the depth taps as channels. */
+/** xf[n·OD + od, h, w, kd·Ci + ci] = x[n, od·sd + kd − pf, h, w, ci] (0 outside): depth taps as channels. */
 function gatherDepthTaps(s: Scratch, x: Info, g: Conv3DGeom): Info {
   const { N, D, H, W, Ci, OD, KD, sd, pf } = g;
-  const frame = H * W * Ci;
-  const taps = s.alloc([N, OD, KD, H, W, Ci]);
+  const HW = H * W;
+  const xf = s.alloc([N * OD, H, W, KD * Ci], true);
   const src = s.f32(x);
-  const dst = s.f32(taps);
+  const dst = s.f32(xf);
   for (let n = 0; n < N; n++) {
     for (let od = 0; od < OD; od++) {
       for (let kd = 0; kd < KD; kd++) {
         const d = od * sd + kd - pf;
-        const o = ((n * OD + od) * KD + kd) * frame;
-        if (d < 0 || d >= D) dst.fill(0, o, o + frame);
-        else dst.set(src.subarray((n * D + d) * frame, (n * D + d + 1) * frame), o);
+        if (d < 0 || d >= D) continue;
+        let a = (n * D + d) * HW * Ci;
+        let b = (n * OD + od) * HW * KD * Ci + kd * Ci;
+        for (let p = 0; p < HW; p++, b += KD * Ci) for (let c = 0; c < Ci; c++) dst[b + c] = src[a++];
       }
     }
   }
-  const t = s.transpose(taps, [0, 1, 3, 4, 2, 5]);
-  return s.reshape(t, [N * OD, H, W, KD * Ci]);
+  return xf;
+}
+
+/** W[kd, kh, kw, ci, co] → [kh, kw, kd·ci, co], the filter of the folded 2-D conv. */
+function foldFilter(s: Scratch, filter: Info, g: Conv3DGeom): Info {
+  return s.reshape(s.swapMiddle(filter, 1, g.KD, g.KH * g.KW, g.Ci * g.Co), [g.KH, g.KW, g.KD * g.Ci, g.Co]);
 }
 
 function conv3dWasm(s: Scratch, x: Info, filter: Info, g: Conv3DGeom): Info {
   const xf = gatherDepthTaps(s, x, g);
-  // W[kd, kh, kw, ci, co] → [kh, kw, kd·ci, co]
-  const wf = s.reshape(s.transpose(filter, [1, 2, 0, 3, 4]), [g.KH, g.KW, g.KD * g.Ci, g.Co]);
   const pad = spatialPad(g);
-  const y = s.conv2d(xf, wf, [pad[1][0], pad[1][1], pad[2][0], pad[2][1]], [1, 1], [g.sh, g.sw]);
+  const y = s.conv2d(xf, foldFilter(s, filter, g), [pad[1][0], pad[1][1], pad[2][0], pad[2][1]], [1, 1], [g.sh, g.sw]);
   return s.reshape(y, [g.N, g.OD, g.OH, g.OW, g.Co]);
 }
 
 function conv3dBackpropFilterWasm(s: Scratch, x: Info, dy: Info, g: Conv3DGeom): Info {
   const xf = gatherDepthTaps(s, x, g);
   const dyf = s.reshape(dy, [g.N * g.OD, g.OH, g.OW, g.Co]);
-  const dwf = conv2dBackpropFilterWasm(s, xf, dyf, foldedGeom(g)); // [KH, KW, KD·Ci, Co]
-  const dw = s.reshape(dwf, [g.KH, g.KW, g.KD, g.Ci, g.Co]);
-  return s.transpose(dw, [2, 0, 1, 3, 4]);
+  const dwf = backpropFilter(s, xf, dyf, foldedGeom(g)); // [KH, KW, KD·Ci, Co]
+  return s.reshape(s.swapMiddle(dwf, 1, g.KH * g.KW, g.KD, g.Ci * g.Co), [g.KD, g.KH, g.KW, g.Ci, g.Co]);
 }
 
 function conv3dBackpropInputWasm(s: Scratch, dy: Info, filter: Info, g: Conv3DGeom): Info {
   const { N, D, H, W, Ci, OD, KD, sd, pf } = g;
-  const wf = s.reshape(s.transpose(filter, [1, 2, 0, 3, 4]), [g.KH, g.KW, KD * Ci, g.Co]);
+  const HW = H * W;
   const dyf = s.reshape(dy, [N * OD, g.OH, g.OW, g.Co]);
-  const yf = conv2dBackpropInputWasm(s, dyf, wf, foldedGeom(g)); // [N·OD, H, W, KD·Ci]
-  // Scatter-add the depth taps back: dx[n, od·sd + kd − pf] += yf[n, od, :, :, kd, :]
-  const taps = s.transpose(s.reshape(yf, [N, OD, H, W, KD, Ci]), [0, 1, 4, 2, 3, 5]);
-  const frame = H * W * Ci;
+  const yf = backpropInput(s, dyf, foldFilter(s, filter, g), foldedGeom(g)); // [N·OD, H, W, KD·Ci]
+  // Scatter-add the depth taps back: dx[n, od·sd + kd − pf, h, w, :] += yf[n·OD + od, h, w, kd, :]
   const dx = s.alloc([N, D, H, W, Ci], true);
-  const src = s.f32(taps);
+  const src = s.f32(yf);
   const dst = s.f32(dx);
   for (let n = 0; n < N; n++) {
     for (let od = 0; od < OD; od++) {
       for (let kd = 0; kd < KD; kd++) {
         const d = od * sd + kd - pf;
         if (d < 0 || d >= D) continue;
-        const a = ((n * OD + od) * KD + kd) * frame;
-        const b = (n * D + d) * frame;
-        for (let e = 0; e < frame; e++) dst[b + e] += src[a + e];
+        let a = (n * OD + od) * HW * KD * Ci + kd * Ci;
+        let b = (n * D + d) * HW * Ci;
+        for (let p = 0; p < HW; p++, a += KD * Ci) for (let c = 0; c < Ci; c++) dst[b++] += src[a + c];
       }
     }
   }
@@ -432,6 +699,7 @@ let registered = false;
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   const own: Record<(typeof WASM_TRAINING_KERNELS)[number], tf.KernelFunc> = {
+    Conv2D: conv2DKernel as unknown as tf.KernelFunc,
     Conv2DBackpropFilter: conv2DBackpropFilterKernel as unknown as tf.KernelFunc,
     Conv2DBackpropInput: conv2DBackpropInputKernel as unknown as tf.KernelFunc,
     Conv3D: conv3DKernel as unknown as tf.KernelFunc,
@@ -439,7 +707,11 @@ export function registerWasmTrainingKernels(): void {
     Conv3DBackpropFilterV2: conv3DBackpropFilterKernel as unknown as tf.KernelFunc,
   };
   for (const [kernelName, kernelFunc] of Object.entries(own)) {
-    if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
+    const theirs = tf.getKernel(kernelName, 'wasm');
+    if (theirs) {
+      baseKernels.set(kernelName, theirs);
+      tf.unregisterKernel(kernelName, 'wasm');
+    }
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }
   for (const kernelName of CPU_FALLBACK_KERNELS) {
