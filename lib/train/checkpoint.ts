@@ -14,6 +14,7 @@ import { UserError } from '../errors';
 import type { ModelOptions } from '../models/architectures';
 import { loadModuleState, moduleState, type ModuleState } from '../models/state';
 import type { Module } from '../models/types';
+import { NonFiniteError } from './optimizer';
 import type { TrainPreset } from './presets';
 import type { Trainer } from './trainer';
 
@@ -46,7 +47,7 @@ interface FileHeader<M> {
 
 /**
  * Writes `meta` and `tensors` to `file` atomically.
- * @throws Error if any float tensor holds NaN/Inf (a diverged model is never written)
+ * @throws NonFiniteError if any float tensor holds NaN/Inf (a diverged model is never written)
  */
 export function writeCheckpointFile<M>(file: string, meta: M, tensors: Map<string, StoredTensor>): void {
   const entries: TensorEntry[] = [];
@@ -54,7 +55,7 @@ export function writeCheckpointFile<M>(file: string, meta: M, tensors: Map<strin
   for (const [name, t] of tensors) {
     if (t.dtype === 'float32') {
       for (let i = 0; i < t.data.length; i++) {
-        if (!Number.isFinite(t.data[i])) throw new Error(`checkpoint refused: tensor ${name} holds ${t.data[i]}`);
+        if (!Number.isFinite(t.data[i])) throw new NonFiniteError(`checkpoint refused: tensor ${name}`, t.data[i]);
       }
     }
     entries.push({ name, shape: t.shape, dtype: t.dtype, offset, length: t.data.length });
@@ -154,7 +155,7 @@ export interface TrainingCheckpointMeta {
 
 /**
  * Saves a trainer's networks (weights and buffers), optimizer state and counters atomically.
- * @throws Error (and leaves the previous file intact) if any weight is NaN/Inf
+ * @throws NonFiniteError (and leaves the previous file intact) if any weight is NaN/Inf
  */
 export function saveTrainingCheckpoint(
   file: string,

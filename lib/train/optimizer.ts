@@ -68,8 +68,9 @@ export class NetworkOptimizer {
     readonly config: OptimizerConfig,
   ) {
     this.vars = variables;
-    this.m = variables.map((nv) => tf.variable(tf.zerosLike(nv.variable), false));
-    this.v = variables.map((nv) => tf.variable(tf.zerosLike(nv.variable), false));
+    // tidy frees the zerosLike temporaries (a variable made from a tensor does not own it).
+    this.m = tf.tidy(() => variables.map((nv) => tf.variable(tf.zerosLike(nv.variable), false)));
+    this.v = tf.tidy(() => variables.map((nv) => tf.variable(tf.zerosLike(nv.variable), false)));
   }
 
   /** The tf.Variables to pass to tf.variableGrads. */

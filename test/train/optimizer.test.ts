@@ -61,6 +61,15 @@ test('Adam matches torch.optim.Adam (float64 reference) for plain, clipped, weig
   }
 });
 
+test('an optimizer frees everything it allocates', () => {
+  const w = tf.variable(tf.zeros([3]));
+  const before = tf.memory().numTensors;
+  const opt = new NetworkOptimizer('n', [{ name: 'w', variable: w }], cfg());
+  opt.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  w.dispose();
+});
+
 test('apply returns the pre-clip global norm and frees the gradients', () => {
   const a = tf.variable(tf.tensor1d([3]));
   const b = tf.variable(tf.tensor1d([4]));
