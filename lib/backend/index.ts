@@ -133,17 +133,18 @@ async function loadWasm(): Promise<LoadResult> {
   return { ok: true };
 }
 
-let current: BackendReport | null = null;
+/** The last report and the preference it answered. */
+let current: { prefer: BackendPreference; report: BackendReport } | null = null;
 
 /**
  * Makes the preferred backend active and returns what was chosen and why the others were not.
  * `DTRI_BACKEND` (same values as `prefer`) overrides `prefer`. An explicit preference that cannot
  * load throws a UserError; 'auto' falls through the order above. Calling it again with the same
- * preference returns the same report and registers nothing anew.
+ * preference (while that backend is still active) returns the same report and registers nothing anew.
  */
 export async function initBackend(opts: { prefer?: BackendPreference } = {}): Promise<BackendReport> {
   const prefer = parsePreference(process.env.DTRI_BACKEND || opts.prefer || 'auto');
-  if (current && (prefer === 'auto' || prefer === current.name) && tf.getBackend() === current.tfName) return current;
+  if (current && current.prefer === prefer && tf.getBackend() === current.report.tfName) return current.report;
 
   const candidates = prefer === 'auto' ? BACKEND_ORDER : [prefer];
   const skipped: BackendReport['skipped'] = [];
@@ -155,8 +156,8 @@ export async function initBackend(opts: { prefer?: BackendPreference } = {}): Pr
     }
     await tf.setBackend(tfBackendName(name));
     await tf.ready();
-    current = makeReport(name, skipped);
-    return current;
+    current = { prefer, report: makeReport(name, skipped) };
+    return current.report;
   }
   if (prefer !== 'auto') {
     throw new UserError(`backend '${prefer}' cannot load (${skipped[0]?.reason ?? 'unknown'}): ${fixFor(prefer)}`);
