@@ -123,9 +123,12 @@ function fromRaw(name: string, raw: RawImages, candidates: Int32Array, opts: Loa
   const data = rawToFloat(raw, idx, C);
   let images: tf.Tensor4D = tf.tensor4d(data, [idx.length, raw.h, raw.w, C]);
   if (H !== raw.h || W !== raw.w) {
-    const resized = resizeImages(images, H, W);
-    images.dispose();
-    images = resized;
+    const full = images;
+    try {
+      images = resizeImages(full, H, W);
+    } finally {
+      full.dispose();
+    }
   }
   return makeImageDataset({
     name,
@@ -140,14 +143,17 @@ function fromRaw(name: string, raw: RawImages, candidates: Int32Array, opts: Loa
 interface FolderDefaults {
   imageSize?: number;
   crop?: number;
+  /** 3 for datasets defined as color: their few grayscale images are converted, not refused. */
+  channels?: 1 | 3;
 }
 
 /** Files → decoded dataset (selection happens before decoding, so only the chosen files are read). */
 async function fromFiles(name: string, files: string[], labels: Int32Array | undefined, classNames: string[] | undefined, candidates: Int32Array, opts: LoadDatasetOptions, defaults: FolderDefaults, note: string, source: string): Promise<ImageDataset> {
   const idx = selectIndices(name, candidates, labels, opts, classNames?.length);
   const imageSize = opts.imageSize ?? defaults.imageSize;
-  if (imageSize !== undefined) checkMemory(name, idx.length, imageSize * imageSize * (opts.channels ?? 3), opts);
-  const raw = await decodeImages(Array.from(idx, (i) => ({ file: files[i] })), { imageSize, crop: defaults.crop, channels: opts.channels, cache: opts.cache });
+  const channels = opts.channels ?? defaults.channels;
+  if (imageSize !== undefined) checkMemory(name, idx.length, imageSize * imageSize * (channels ?? 3), opts);
+  const raw = await decodeImages(Array.from(idx, (i) => ({ file: files[i] })), { imageSize, crop: defaults.crop, channels, cache: opts.cache });
   checkMemory(name, raw.n, raw.h * raw.w * raw.c, opts);
   const images = tf.tensor4d(rawToFloat(raw, range(raw.n)), [raw.n, raw.h, raw.w, raw.c]);
   const how = imageSize !== undefined ? `, ${defaults.crop ? `center-cropped to ${defaults.crop}×${defaults.crop} and ` : ''}resized to ${raw.h}×${raw.w} (cover + center crop)` : '';
@@ -315,7 +321,7 @@ function dtdRoot(dir: string): { images: string; labels?: string } | undefined {
 async function loadDtd(ctx: LoadContext): Promise<ImageDataset> {
   const root = dtdRoot(ctx.dir)!;
   const { files, labels, classNames } = listLabelledImages(root.images);
-  const defaults = { imageSize: 32 };
+  const defaults: FolderDefaults = { imageSize: 32, channels: 3 };
   const listed = root.labels && ['train1.txt', 'val1.txt', 'test1.txt'].every((f) => isFile(path.join(root.labels!, f)));
   if (listed) {
     // The official split 1: train1 + val1 for training, test1 for testing.
@@ -399,7 +405,7 @@ const DATASETS: Record<string, DatasetEntry> = {
         const raw = readSvhnMat(file);
         return fromRaw(ctx.name, raw, range(raw.n), ctx.opts, `SVHN ${ctx.split} split (${raw.n} cropped digits, label 10 mapped to 0) from ${file}.`, file);
       }
-      return loadImageFolder(ctx, 'SVHN', {});
+      return loadImageFolder(ctx, 'SVHN', { channels: 3 });
     },
   },
   celeba: {
@@ -415,7 +421,7 @@ const DATASETS: Record<string, DatasetEntry> = {
       const test = files.length >= 10000 ? 1000 : Math.floor(total / 10) || 1;
       const candidates = seededSplit(files.length, ctx.seed, ctx.split, test, total);
       const paperNote = files.length >= 10000 ? 'as in the papers (9,000 train / 1,000 test)' : `only ${files.length} images found; the papers use 10,000`;
-      return fromFiles(ctx.name, files, undefined, undefined, candidates, ctx.opts, { imageSize: 64, crop: 140 }, `CelebA ${ctx.split} split: ${total} of ${files.length} images chosen by seed ${ctx.seed}, ${paperNote}; faces center-cropped to 140×140 before resizing (our choice: the papers say only "resized to 64×64").`, dir);
+      return fromFiles(ctx.name, files, undefined, undefined, candidates, ctx.opts, { imageSize: 64, crop: 140, channels: 3 }, `CelebA ${ctx.split} split: ${total} of ${files.length} images chosen by seed ${ctx.seed}, ${paperNote}; faces center-cropped to 140×140 before resizing (our choice: the papers say only "resized to 64×64").`, dir);
     },
   },
   'celeba-hq': {
@@ -424,7 +430,7 @@ const DATASETS: Record<string, DatasetEntry> = {
     howToGet: 'build it with progressive_growing_of_gans/dataset_tool.py (see data/README.md) and put the PNGs there',
     about: 'up to 1024×1024 faces (§4.1.3), folder of images; pass imageSize for a stage of progressive training',
     async load(ctx) {
-      return loadImageFolder(ctx, 'CelebA-HQ', {}, { test: 1000 });
+      return loadImageFolder(ctx, 'CelebA-HQ', { channels: 3 }, { test: 1000 });
     },
   },
   'lsun-bedroom': lsunEntry('bedroom'),
@@ -443,7 +449,7 @@ const DATASETS: Record<string, DatasetEntry> = {
       const root = folders[ctx.split];
       const { files, labels, classNames } = listLabelledImages(root);
       if (!files.length) throw new UserError(`no images in ${root}: unpack the Downsampled ImageNet images there`);
-      return fromFiles(ctx.name, files, labels, classNames, range(files.length), ctx.opts, {}, `Downsampled ImageNet ${ctx.split} images from ${root}.`, root);
+      return fromFiles(ctx.name, files, labels, classNames, range(files.length), ctx.opts, { channels: 3 }, `Downsampled ImageNet ${ctx.split} images from ${root}.`, root);
     },
   },
   dtd: {
@@ -470,7 +476,7 @@ function lsunEntry(category: string): DatasetEntry {
     howToGet: 'export the LSUN lmdb to images with data/lsun_export.py (see data/README.md)',
     about: `${title} exported to images, 10,000 test chosen by seed, 64×64 (pass limit: millions of images)`,
     async load(ctx) {
-      return loadImageFolder(ctx, title, { imageSize: 64 }, { test: 10000 });
+      return loadImageFolder(ctx, title, { imageSize: 64, channels: 3 }, { test: 10000 });
     },
   };
 }

@@ -18,8 +18,18 @@ function digitsDir(): string {
   }
 }
 
-/** All 10,000 digits, grouped by class (all 0s, then all 1s, ...), as uint8 (round(255·v)). */
+let parsed: (RawImages & { source: string }) | undefined;
+
+/**
+ * All 10,000 digits, grouped by class (all 0s, then all 1s, ...), as uint8 (round(255·v)). Parsed once
+ * per process (20 MB of JSON; the result is 7.8 MB) and shared: callers must not modify it.
+ */
 export function readMnistNpmSubset(): RawImages & { source: string } {
+  parsed ??= parseSubset();
+  return parsed;
+}
+
+function parseSubset(): RawImages & { source: string } {
   const dir = digitsDir();
   const perDigit: number[][] = [];
   for (let d = 0; d < 10; d++) {

@@ -111,10 +111,13 @@ test('CelebA: 9,000 / 1,000 by seed out of 10,000 (here: 10% of a small folder),
 test('LSUN / CelebA-HQ / DTD folders: seeded test split, default sizes, DTD official split files', async () => {
   const lsun = tmpDir('lsun');
   await writeFaces(path.join(lsun, 'a', 'b'), 20, 40, 30); // nested, as lsun_export.py writes
-  const l = await loadDataset('lsun-bedroom', { dataDir: lsun, limit: 5 });
-  assert.deepEqual(l.images.shape, [5, 64, 64, 3]);
-  assert.match(l.note, /18 train \/ 2 test/);
+  // LSUN has a few grayscale photos: a color dataset converts them instead of refusing the folder.
+  await sharp({ create: { width: 40, height: 30, channels: 3, background: '#777777' } }).toColourspace('b-w').jpeg().toFile(path.join(lsun, 'a', 'b', '000021.jpg'));
+  const l = await loadDataset('lsun-bedroom', { dataDir: lsun });
+  assert.deepEqual(l.images.shape, [19, 64, 64, 3]);
+  assert.match(l.note, /19 train \/ 2 test/);
   l.dispose();
+  await assert.rejects(loadDataset(`folder:${lsun}`, { imageSize: 8 }), /is grayscale but .* is color|is color but .* is grayscale/);
   const hq = tmpDir('hq');
   await writeFaces(hq, 10, 16, 16);
   const h = await loadDataset('celeba-hq', { dataDir: hq, imageSize: 8, split: 'test' });
