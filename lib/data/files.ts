@@ -47,6 +47,14 @@ export function readMaybeGzip(file: string): Buffer {
   return buf;
 }
 
+/** 1.5 GiB, 300.0 MiB, 12 bytes: for memory-limit messages. */
+export function formatBytes(b: number): string {
+  if (b >= 1024 ** 3) return `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  if (b >= 1024 ** 2) return `${(b / 1024 ** 2).toFixed(1)} MiB`;
+  if (b >= 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${b} bytes`;
+}
+
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif'];
 
 export function isImageFile(name: string): boolean {

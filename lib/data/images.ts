@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { UserError } from '../errors';
-import { dataCacheDir } from './files';
+import { dataCacheDir, formatBytes } from './files';
 import { LUMA } from './transform';
 import type { RawImages } from './types';
 
@@ -28,6 +28,8 @@ export interface DecodeOptions {
   channels?: 1 | 3;
   /** Read/write the decoded cache (file inputs only). Default true. */
   cache?: boolean;
+  /** Refuse (UserError) when the images would need more than this many bytes as float32. */
+  maxFloatBytes?: number;
 }
 
 const CACHE_MAGIC = 'DTRIIMG1';
@@ -79,6 +81,10 @@ export async function decodeImages(inputs: ImageInput[], opts: DecodeOptions = {
   const size0 = frameSize(firstMeta);
   const h = opts.imageSize ?? size0.h;
   const w = opts.imageSize ?? size0.w;
+  const floatBytes = inputs.length * h * w * c * 4;
+  if (opts.maxFloatBytes !== undefined && floatBytes > opts.maxFloatBytes) {
+    throw new UserError(`${inputs.length} images of ${w}×${h}×${c} (size of ${inputName(first)}) need ${formatBytes(floatBytes)} as float32, over the ${formatBytes(opts.maxFloatBytes)} limit: pass imageSize (--image-size N) or limit (--limit N), or raise maxBytes`);
+  }
   const pixels = new Uint8Array(inputs.length * h * w * c);
   const per = h * w * c;
 

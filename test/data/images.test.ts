@@ -90,6 +90,8 @@ test('mixed sizes, mixed channels, corrupt and empty folders give one-line error
   fs.writeFileSync(path.join(corrupt, 'b.jpg'), 'not an image');
   await assert.rejects(loadDataset(`folder:${corrupt}`, { cache: false }), /cannot decode image .*b\.jpg/);
 
+  await assert.rejects(loadDataset(`folder:${mixed}`, { maxBytes: 100 }), /2 images of 4×4×3 \(size of .*a\.png\) need 384 bytes as float32, over the 100 bytes limit: pass imageSize/);
+
   const empty = tmpDir('empty');
   fs.writeFileSync(path.join(empty, 'README.txt'), 'no images');
   await assert.rejects(loadDataset(`folder:${empty}`), /no images .* found in/);
