@@ -1,6 +1,8 @@
 /** The registry of `dtri` subcommands. Command modules import only the `Command` type from here. */
 import { backendsCommand, dataCommand, presetsCommand } from './info';
+import { landscapeCommand } from './landscape';
 import { reportCommand } from './report';
+import { startCommand } from './start';
 import { trainCommand } from './train';
 
 export interface Command {
@@ -11,9 +13,11 @@ export interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
+  start: startCommand,
   train: trainCommand,
   presets: presetsCommand,
   data: dataCommand,
   backends: backendsCommand,
   report: reportCommand,
+  landscape: landscapeCommand,
 };

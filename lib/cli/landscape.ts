@@ -1,0 +1,122 @@
+/** `dtri landscape`: maps the learned energy of a checkpoint and draws its disconnectivity graph (§4.3). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend/index';
+import { loadDataset } from '../data/datasets';
+import type { ImageDataset } from '../data/types';
+import { UserError } from '../errors';
+import { drawLandscape } from '../landscape/draw';
+import { landscapeToJson, mapLandscape, type LandscapeMethod, type LandscapeResult } from '../landscape/map';
+import { ebmLandscapeScore } from '../landscape/score';
+import type { Ebm } from '../models/types';
+import { loadTrainedModels } from '../train/runner';
+import { closeFigureBrowser, exportSvg } from '../viz/export';
+import { BACKEND_FLAG } from './train';
+import { formatHelp, parseFlags, type FlagSpec } from './args';
+import type { Command } from './commands';
+
+export interface RunLandscapeOptions {
+  method: LandscapeMethod;
+  /** Start points of the descents (test images), at most this many. */
+  starts: number;
+  /** Keep at most this many minima for the barrier stage. */
+  minima: number;
+  /** Basins the tree is cut into. */
+  basins: number;
+  seed: number;
+  onProgress?: (stage: 'descent' | 'barriers', done: number, total: number) => void;
+}
+
+/**
+ * Maps f_α from `starts` test images of `dataset`, writes landscape.json, landscape.svg and landscape.png
+ * into `outDir`. Image-space descent in [-1, 1] with the settings the landscape tests validated.
+ * @returns the purity summary line
+ */
+export async function writeLandscape(ebm: Ebm, dataset: ImageDataset, outDir: string, opts: RunLandscapeOptions): Promise<string> {
+  const n = Math.min(opts.starts, dataset.images.shape[0]);
+  const images = tf.slice(dataset.images, 0, n);
+  const labels = dataset.labels?.subarray(0, n);
+  let result: LandscapeResult | undefined;
+  try {
+    const dims = images.size / n;
+    result = await mapLandscape(ebmLandscapeScore(ebm), { images, labels }, {
+      method: opts.method,
+      descent: { stepSize: 0.01, maxSteps: 300, tol: 1e-3 * Math.sqrt(dims), clamp: [-1, 1], mergeDistance: 0.05 * Math.sqrt(dims) },
+      linear: { resolution: 20 },
+      ad: { alpha: 0.05, steps: 200, stepSize: 0.005, temperature: 0.01, trials: 2, clamp: [-1, 1], seed: opts.seed },
+      maxMinima: opts.minima,
+      cut: { basins: opts.basins },
+      onProgress: opts.onProgress,
+    });
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'landscape.json'), JSON.stringify(landscapeToJson(result)) + '\n');
+    const drawing = await drawLandscape(result, images, labels, { classNames: dataset.classNames });
+    fs.writeFileSync(path.join(outDir, 'landscape.svg'), drawing.svg);
+    await exportSvg(drawing.svg, path.join(outDir, 'landscape.png'), { format: 'png' });
+    const m = result.minima.energies.length;
+    const purity = result.purity ? `, basin purity ${(100 * result.purity.overall).toFixed(0)}%` : '';
+    return `${m} minima, ${result.cut.basins.length} basins${purity}`;
+  } finally {
+    images.dispose();
+    result?.minima.minima.dispose();
+  }
+}
+
+const SPEC: Record<string, FlagSpec> = {
+  checkpoint: { type: 'string', help: 'a run folder (or its checkpoint/ or .ckpt file)' },
+  out: { type: 'string', help: 'output folder (default: <run>/landscape)' },
+  method: { type: 'string', help: 'barrier estimate', choices: ['linear', 'ad'], default: 'linear' },
+  minima: { type: 'int', help: 'keep at most this many minima for the barriers', default: 200 },
+  starts: { type: 'int', help: 'test images the descents start from', default: 1000 },
+  basins: { type: 'int', help: 'basins the tree is cut into', default: 20 },
+  data: { type: 'string', help: 'dataset folder (as dtri train)' },
+  backend: BACKEND_FLAG,
+  seed: { type: 'int', help: 'seed of attraction-diffusion', default: 1 },
+};
+
+export const landscapeCommand: Command = {
+  summary: "map a checkpoint's energy landscape and draw its disconnectivity graph",
+  help: () =>
+    formatHelp(
+      'Usage: dtri landscape --checkpoint DIR --out DIR2 [--method linear|ad] [--minima N]',
+      'Writes landscape.json (minima, barriers, tree, basins, purity), landscape.svg and landscape.png.',
+      SPEC,
+    ),
+  async run(argv) {
+    const { flags } = parseFlags('landscape', argv, SPEC);
+    if (!flags.checkpoint) throw new UserError('dtri landscape: --checkpoint DIR is required (a run folder of dtri train)');
+    for (const k of ['minima', 'starts', 'basins'] as const) {
+      if ((flags[k] as number) < 1) throw new UserError(`dtri landscape: --${k} must be at least 1`);
+    }
+    const backend = await initBackend({ prefer: (flags.backend as 'auto' | undefined) ?? undefined });
+    console.log(backend.describe);
+    const loaded = loadTrainedModels(String(flags.checkpoint));
+    const ebm = loaded.models.ebm;
+    if (!ebm) throw new UserError(`dtri landscape: ${loaded.file} holds a ${loaded.preset.method} model without an image-space EBM; map a triangle or ACD run`);
+    const dataset = await loadDataset(loaded.preset.dataset, {
+      dataDir: flags.data as string | undefined,
+      split: 'test',
+      limit: flags.starts as number,
+      imageSize: loaded.preset.imageSize || undefined,
+    });
+    const outDir = String(flags.out ?? path.join(path.dirname(path.dirname(loaded.file)), 'landscape'));
+    try {
+      const line = await writeLandscape(ebm, dataset, outDir, {
+        method: flags.method as LandscapeMethod,
+        starts: flags.starts as number,
+        minima: flags.minima as number,
+        basins: flags.basins as number,
+        seed: flags.seed as number,
+        onProgress: (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total}   `),
+      });
+      process.stderr.write('\n');
+      console.log(`${line} → ${outDir}`);
+    } finally {
+      dataset.dispose();
+      for (const m of Object.values(loaded.models)) m?.dispose();
+      await closeFigureBrowser();
+    }
+    return 0;
+  },
+};
