@@ -100,7 +100,7 @@ function checkMemory(name: string, count: number, perItem: number, opts: LoadDat
   const bytes = count * perItem * 4;
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   if (bytes > max) {
-    throw new UserError(`${name}: ${count} images of ${perItem} values need ${formatBytes(bytes)} as float32, over the ${formatBytes(max)} limit: pass limit (--limit N) or a smaller imageSize, or raise maxBytes`);
+    throw new UserError(`${name}: ${count} images of ${perItem} values need ${formatBytes(bytes)} as float32, over the ${formatBytes(max)} limit: pass limit (dtri train --set dataLimit=N) or a smaller imageSize, or raise maxBytes`);
   }
 }
 

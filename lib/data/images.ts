@@ -83,7 +83,7 @@ export async function decodeImages(inputs: ImageInput[], opts: DecodeOptions = {
   const w = opts.imageSize ?? size0.w;
   const floatBytes = inputs.length * h * w * c * 4;
   if (opts.maxFloatBytes !== undefined && floatBytes > opts.maxFloatBytes) {
-    throw new UserError(`${inputs.length} images of ${w}×${h}×${c} (size of ${inputName(first)}) need ${formatBytes(floatBytes)} as float32, over the ${formatBytes(opts.maxFloatBytes)} limit: pass imageSize (--image-size N) or limit (--limit N), or raise maxBytes`);
+    throw new UserError(`${inputs.length} images of ${w}×${h}×${c} (size of ${inputName(first)}) need ${formatBytes(floatBytes)} as float32, over the ${formatBytes(opts.maxFloatBytes)} limit: pass imageSize (dtri train --set imageSize=N) or limit (dtri train --set dataLimit=N), or raise maxBytes`);
   }
   const pixels = new Uint8Array(inputs.length * h * w * c);
   const per = h * w * c;
@@ -100,10 +100,10 @@ export async function decodeImages(inputs: ImageInput[], opts: DecodeOptions = {
         const size = frameSize(m);
         if (opts.channels === undefined && nativeChannels(m) !== c) {
           const kinds = (k: number) => (k === 1 ? 'grayscale' : 'color');
-          throw new UserError(`${inputName(x)} is ${kinds(nativeChannels(m))} but ${inputName(first)} is ${kinds(c)}: pass channels: 3 (--channels 3) to convert grayscale images to RGB, or channels: 1 for grayscale`);
+          throw new UserError(`${inputName(x)} is ${kinds(nativeChannels(m))} but ${inputName(first)} is ${kinds(c)}: pass channels: 3 to convert grayscale images to RGB, or channels: 1 for grayscale`);
         }
         if (opts.imageSize === undefined && (size.w !== w || size.h !== h)) {
-          throw new UserError(`${inputName(x)} is ${size.w}×${size.h} but ${inputName(first)} is ${w}×${h}: pass imageSize (--image-size N) to center-crop and resize every image to N×N`);
+          throw new UserError(`${inputName(x)} is ${size.w}×${size.h} but ${inputName(first)} is ${w}×${h}: pass imageSize (dtri train --set imageSize=N) to center-crop and resize every image to N×N`);
         }
         if (opts.imageSize !== undefined) {
           const crop = opts.crop;

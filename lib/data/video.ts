@@ -60,7 +60,7 @@ export async function findClips(dir: string): Promise<Clip[]> {
 export async function decodeClips(clips: Clip[], frames: number, opts: { imageSize?: number; channels?: 1 | 3; cache?: boolean }): Promise<RawImages> {
   const short = clips.find((c) => c.frames.length < frames);
   if (short) {
-    throw new UserError(`clip ${short.name} has ${short.frames.length} frames, fewer than the ${frames} asked for: pass frames: ${short.frames.length} (--frames ${short.frames.length}) or remove the clip`);
+    throw new UserError(`clip ${short.name} has ${short.frames.length} frames, fewer than the ${frames} asked for: pass frames: ${short.frames.length} or remove the clip`);
   }
   return decodeImages(clips.flatMap((c) => c.frames.slice(0, frames)), opts);
 }
