@@ -14,7 +14,7 @@ import { tslabDisplay } from './tslab';
 let plotlyShown = false;
 
 export interface ShowPlotOptions {
-  /** also display a static PNG under the interactive plot (default true; skipped if Chromium is missing) */
+  /** also display a static PNG (1 px per CSS px, the size of the live plot) under the interactive plot, for exported notebooks (default true; skipped with a note if Chromium is missing) */
   staticPng?: boolean;
   width?: number;
   height?: number;
@@ -40,8 +40,18 @@ export async function showPlot(fig: PlotlyFigure, opts: ShowPlotOptions = {}): P
   plotlyShown = true;
   tslab.display.html(head + plotDivHtml(fig, { width: opts.width, height: opts.height, extraScript: opts.extraScript }));
   if (opts.staticPng ?? true) {
-    if (chromiumAvailable()) tslab.display.png(await renderFigure(fig, 'png', { width: opts.width, height: opts.height, scale: 1.5 }));
-    else tslab.display.text('(no static PNG: Chromium is not installed; apt-get install chromium)');
+    if (!chromiumAvailable()) {
+      tslab.display.text('(no static PNG: Chromium is not installed; apt-get install chromium)');
+      return;
+    }
+    // the static copy is a convenience: a browser failure must not fail the cell that drew the live plot
+    let png: Buffer | null = null;
+    try {
+      png = await renderFigure(fig, 'png', { width: opts.width, height: opts.height, scale: 1 });
+    } catch (e) {
+      tslab.display.text(`(no static PNG: ${(e as Error).message.split('\n')[0]})`);
+    }
+    if (png) tslab.display.png(png);
   }
 }
 
