@@ -27,7 +27,7 @@ test('showPlot HTML draws under require.js, as in classic Notebook 6 outputs, an
     await p.setContent(page);
     await p.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('.main-svg').length >= 4, undefined, { timeout: 30_000 });
     const state = await p.evaluate(() => {
-      const g = globalThis as unknown as { Plotly?: { version: string }; define?: { amd?: unknown } };
+      const g = globalThis as unknown as { Plotly?: { version: string }; define?: ((...args: unknown[]) => void) & { amd?: unknown } };
       return { plotly: g.Plotly?.version, amd: typeof g.define === 'function' && Boolean(g.define.amd) };
     });
     assert.deepEqual(errors, []);
