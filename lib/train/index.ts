@@ -8,3 +8,4 @@ export * from './triangle';
 export * from './vae';
 export * from './wake-sleep';
 export * from './langevin';
+export * from './runner';
