@@ -83,9 +83,23 @@ export interface InceptionModel {
   probabilitiesOutput: string | null;
 }
 
-function lastDim(info: tf.GraphModel['outputs'][number] | undefined): number | undefined {
-  const s = info?.shape;
-  return s && s.length ? s[s.length - 1] : undefined;
+interface OutputCandidate {
+  /** what model.execute takes: the signature key when the model has a signature, else the node name */
+  name: string;
+  lastDim?: number;
+}
+
+/** The model's outputs with their sizes, from the serving signature when there is one (converted SavedModels). */
+function outputCandidates(model: tf.GraphModel): OutputCandidate[] {
+  const sig = model.modelSignature as { outputs?: Record<string, { tensorShape?: { dim?: { size?: string | number }[] } }> } | undefined;
+  if (sig?.outputs && Object.keys(sig.outputs).length) {
+    return Object.entries(sig.outputs).map(([name, info]) => {
+      const dims = info.tensorShape?.dim ?? [];
+      const last = dims.length ? Number(dims[dims.length - 1].size) : NaN;
+      return { name, lastDim: last > 0 ? last : undefined };
+    });
+  }
+  return model.outputs.map((o) => ({ name: o.name, lastDim: o.shape && o.shape.length ? o.shape[o.shape.length - 1] : undefined }));
 }
 
 /**
@@ -98,9 +112,9 @@ export async function loadInceptionModel(
   opts: { inputRange?: readonly [number, number]; featuresOutput?: string; probabilitiesOutput?: string } = {},
 ): Promise<InceptionModel> {
   const model = await tf.loadGraphModel(fileSystemModelHandler(modelPath));
-  const outputs = model.outputs;
+  const outputs = outputCandidates(model);
   const byName = (re: RegExp) => outputs.find((o) => re.test(o.name))?.name;
-  const bySize = (sizes: number[]) => outputs.find((o) => sizes.includes(lastDim(o) ?? -1))?.name;
+  const bySize = (sizes: number[]) => outputs.find((o) => o.lastDim !== undefined && sizes.includes(o.lastDim))?.name;
   const featuresOutput = opts.featuresOutput ?? byName(/pool|feature/i) ?? bySize([2048]);
   const probabilitiesOutput = opts.probabilitiesOutput ?? byName(/prob|logit|predict/i) ?? bySize([1000, 1008]) ?? null;
   if (!featuresOutput) {

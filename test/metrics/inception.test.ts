@@ -72,6 +72,23 @@ test('loadInceptionModel reads a sharded graph model from disk and inceptionFeat
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test('outputs can be named explicitly; a model without a features output is refused with the outputs listed', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-inception-'));
+  writeToyGraphModel(dir);
+  const file = path.join(dir, 'model.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  json.signature.outputs = { a: json.signature.outputs.pool, b: json.signature.outputs.logits };
+  fs.writeFileSync(file, JSON.stringify(json));
+  await assert.rejects(loadInceptionModel(dir), (e) => isUserError(e) && /among \[a, b\]/.test(e.message));
+  const inc = await loadInceptionModel(dir, { featuresOutput: 'a', probabilitiesOutput: 'b' });
+  const images = tf.zeros([2, 8, 8, 3]);
+  const { features, probabilities } = inceptionFeatures(inc, images);
+  assert.deepEqual([features.shape, probabilities!.shape], [[2, 3], [2, 4]]);
+  tf.dispose([images, features, probabilities!]);
+  inc.model.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('a missing model or shard is a UserError that says how to get one', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-inception-'));
   await assert.rejects(loadInceptionModel(dir), (e) => isUserError(e) && /tensorflowjs_converter/.test(e.message));
