@@ -54,14 +54,6 @@ export function gaussianStatistics(features: FeatureRows): GaussianStatistics {
   return { mean, cov, count: n };
 }
 
-/** Symmetric PSD square root V diag(√max(λ, 0)) Vᵀ. */
-function sqrtSymmetric(m: Matrix): Matrix {
-  const evd = new EigenvalueDecomposition(m, { assumeSymmetric: true });
-  const v = evd.eigenvectorMatrix;
-  const s = evd.realEigenvalues.map((l) => Math.sqrt(Math.max(l, 0)));
-  return v.mmul(Matrix.diag(s)).mmul(v.transpose());
-}
-
 function trace(m: Matrix): number {
   let t = 0;
   for (let i = 0; i < m.rows; i++) t += m.get(i, i);
@@ -69,20 +61,40 @@ function trace(m: Matrix): number {
 }
 
 /**
- * d² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr (Σ₁Σ₂)^{1/2}. tr (Σ₁Σ₂)^{1/2} = tr (S Σ₂ S)^{1/2} with S = Σ₁^{1/2}:
- * S Σ₂ S is symmetric PSD and similar to Σ₁Σ₂, so two symmetric eigendecompositions replace scipy's
- * general sqrtm (and no complex parts appear).
+ * Aᵀ B. Small matrices in float64 (ml-matrix); from 256 dimensions on, a float32 tf matmul: ml-matrix's
+ * JS product of two 2048² matrices takes about a minute, tf's a fraction of a second, and float32 keeps
+ * tr(…)^{1/2} to ~1e-6 relative, far below FID's sampling noise.
+ */
+function transposeTimes(a: Matrix, b: Matrix): Matrix {
+  if (a.rows < 256) return a.transpose().mmul(b);
+  const out = tf.tidy(() => {
+    const ta = tf.tensor2d(Float32Array.from(a.to1DArray()), [a.rows, a.columns]);
+    const tb = tf.tensor2d(Float32Array.from(b.to1DArray()), [b.rows, b.columns]);
+    return tf.matMul(ta, tb, true, false).dataSync();
+  });
+  const m = new Matrix(a.columns, b.columns);
+  for (let i = 0; i < a.columns; i++) for (let j = 0; j < b.columns; j++) m.set(i, j, out[i * b.columns + j]);
+  return m;
+}
+
+/**
+ * d² = ‖μ₁ − μ₂‖² + tr Σ₁ + tr Σ₂ − 2 tr (Σ₁Σ₂)^{1/2}. With Σ₁ = V Λ Vᵀ and W = V Λ^{1/2}, the matrix
+ * C = Wᵀ Σ₂ W is symmetric PSD and similar to S Σ₂ S with S = Σ₁^{1/2} (S Σ₂ S = V C Vᵀ), which is similar
+ * to Σ₁Σ₂; so tr (Σ₁Σ₂)^{1/2} = Σ √eig(C): two symmetric eigendecompositions replace scipy's general sqrtm,
+ * and no complex parts appear. Negative eigenvalues (rounding on singular covariances) count as 0.
  */
 export function frechetDistanceFromStatistics(a: GaussianStatistics, b: GaussianStatistics): number {
   const d = a.mean.length;
   if (b.mean.length !== d) throw new UserError(`frechetDistance: feature dimensions differ (${d} vs ${b.mean.length})`);
   let meanTerm = 0;
   for (let j = 0; j < d; j++) meanTerm += (a.mean[j] - b.mean[j]) ** 2;
-  const s = sqrtSymmetric(a.cov);
-  const m = s.mmul(b.cov).mmul(s);
-  const sym = m.add(m.transpose()).div(2);
-  const evd = new EigenvalueDecomposition(sym, { assumeSymmetric: true });
-  const traceSqrt = evd.realEigenvalues.reduce((acc, l) => acc + Math.sqrt(Math.max(l, 0)), 0);
+  const evd1 = new EigenvalueDecomposition(a.cov, { assumeSymmetric: true });
+  const w = evd1.eigenvectorMatrix.clone();
+  evd1.realEigenvalues.forEach((l, j) => w.mulColumn(j, Math.sqrt(Math.max(l, 0))));
+  const c = transposeTimes(w, transposeTimes(b.cov, w)); // Wᵀ (Σ₂ᵀ W) = Wᵀ Σ₂ W, Σ₂ symmetric
+  const sym = c.add(c.transpose()).div(2);
+  const evd2 = new EigenvalueDecomposition(sym, { assumeSymmetric: true });
+  const traceSqrt = evd2.realEigenvalues.reduce((acc, l) => acc + Math.sqrt(Math.max(l, 0)), 0);
   return meanTerm + trace(a.cov) + trace(b.cov) - 2 * traceSqrt;
 }
 

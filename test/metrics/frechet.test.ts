@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { Matrix } from 'ml-matrix';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { fid, frechetDistanceFromStatistics, gaussianStatistics, inceptionScore } from '../../lib/metrics/frechet';
 import { isUserError } from '../../lib/errors';
 
@@ -27,6 +27,29 @@ test('FID of two Gaussians: the closed form for known statistics, and scipy on g
   const sb = { mean: Float64Array.from([0.5, 0.5, 0]), cov: B, count: 0 };
   close(frechetDistanceFromStatistics(sa, sb), 2.4089050963049328, 1e-9);
   close(frechetDistanceFromStatistics(sb, sa), 2.4089050963049328, 1e-9); // symmetric
+});
+
+test('large dimensions (float32 tf products) agree with an all-float64 sqrtm(S Σ₂ S) to 1e-5', () => {
+  const d = 260;
+  let seed = 7;
+  const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+  const spd = () => {
+    const x = new Matrix(d, d + 20).apply(function (this: Matrix, i: number, j: number) { this.set(i, j, rand()); });
+    return x.mmul(x.transpose()).div(d);
+  };
+  const A = spd();
+  const B = spd();
+  const mean = (k: number) => Float64Array.from({ length: d }, (_, j) => Math.sin(j + k));
+  // reference: S = A^{1/2} by eigendecomposition, tr (S B S)^{1/2}, all in float64
+  const e = new EigenvalueDecomposition(A, { assumeSymmetric: true });
+  const S = e.eigenvectorMatrix.mmul(Matrix.diag(e.realEigenvalues.map((l) => Math.sqrt(Math.max(l, 0))))).mmul(e.eigenvectorMatrix.transpose());
+  const M = S.mmul(B).mmul(S);
+  const tr = new EigenvalueDecomposition(M.add(M.transpose()).div(2), { assumeSymmetric: true }).realEigenvalues.reduce((t, l) => t + Math.sqrt(Math.max(l, 0)), 0);
+  let meanTerm = 0;
+  for (let j = 0; j < d; j++) meanTerm += (mean(0)[j] - mean(1)[j]) ** 2;
+  const want = meanTerm + A.trace() + B.trace() - 2 * tr;
+  const got = frechetDistanceFromStatistics({ mean: mean(0), cov: A, count: 0 }, { mean: mean(1), cov: B, count: 0 });
+  close(got, want, 1e-5 * want);
 });
 
 test('FID from samples matches the pytorch-fid recipe (np.mean, np.cov, scipy sqrtm)', () => {
