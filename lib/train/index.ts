@@ -8,4 +8,5 @@ export * from './triangle';
 export * from './vae';
 export * from './wake-sleep';
 export * from './langevin';
+export * from './progressive';
 export * from './runner';

@@ -15,6 +15,10 @@ import { UserError } from '../errors';
 import type { EnergyForm } from '../models/types';
 import { SCALING_NAMES, type ScalingName } from '../objectives/scaling';
 import type { DimReduction } from '../objectives/gaussian';
+import { OCCLUSION_KINDS, type OcclusionKind } from '../data/masks';
+import type { LatentEbmInferenceRule } from '../objectives/latent-ebm';
+import { ACD_ENTROPY_ESTIMATORS, type AcdEntropyEstimator } from './acd';
+import { synthesisPresets } from './presets-synthesis';
 
 export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp';
 export const TRAINING_METHODS: readonly TrainingMethod[] = ['triangle', 'vae', 'wake-sleep', 'latent-ebm', 'acd', 'abp'];
@@ -83,6 +87,24 @@ export interface TrainPreset {
   klReduction?: DimReduction;
   latentNllWeight?: number;
 
+  // Method-specific options (lib/train/latent-ebm.ts, acd.ts, abp.ts, incomplete.ts); other methods ignore them.
+  /** latent-ebm: q_φ learns by Eq. 15 ("Ours", default) or Eq. 17 ("Ours(+)"). */
+  inferenceRule?: LatentEbmInferenceRule;
+  /** acd: estimator of the generator's entropy H(p_θ) (default 'nearest-neighbour'). */
+  acdEntropy?: AcdEntropyEstimator;
+  /** acd: weight of H(p_θ) in the θ-step (default 1). */
+  acdEntropyWeight?: number;
+  /** acd: σ of π_α's Gaussian reference measure (default none). */
+  acdReferenceStd?: number;
+  /** abp: Langevin steps l per iteration (default 10). */
+  langevinSteps?: number;
+  /** abp: Langevin step δ: drift δ²/2 · ∇log p(z|x), noise δ (default 0.1). */
+  langevinDelta?: number;
+  /** abp: keep each example's z between visits (default true). */
+  abpPersistent?: boolean;
+  /** Learning from incomplete data (divergence-triangle §4.4): occlude every training image ('none' = complete). */
+  occlusion?: 'none' | OcclusionKind;
+
   // Bookkeeping.
   /** Write the checkpoint every this many iterations (and always at the end); 0 = only at the end. */
   checkpointEvery: number;
@@ -135,6 +157,14 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
   sigma: { kind: 'number', min: 0, optional: true },
   klReduction: { kind: 'string', choices: ['sum', 'mean'], optional: true },
   latentNllWeight: { kind: 'number', min: 0, optional: true },
+  inferenceRule: { kind: 'string', choices: ['eq15', 'eq17'], optional: true },
+  acdEntropy: { kind: 'string', choices: ACD_ENTROPY_ESTIMATORS, optional: true },
+  acdEntropyWeight: { kind: 'number', min: 0, optional: true },
+  acdReferenceStd: { kind: 'number', min: 0, optional: true },
+  langevinSteps: { kind: 'number', integer: true, min: 0, optional: true },
+  langevinDelta: { kind: 'number', min: 0, optional: true },
+  abpPersistent: { kind: 'boolean', optional: true },
+  occlusion: { kind: 'string', choices: ['none', ...OCCLUSION_KINDS], optional: true },
   checkpointEvery: int(0),
   logEvery: int(1),
   seed: int(0),
@@ -144,7 +174,7 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
  * The authors' optimizer settings (ENVIRONMENT.md): Adam β = (0.5, 0.999), lr EBM 1e-4, generator and
  * inference 3e-4, ×0.998 per epoch, generator weight decay 5e-4, clip 100; their scaling of the terms.
  */
-const AUTHORS_TRIANGLE = {
+export const AUTHORS_TRIANGLE = {
   method: 'triangle',
   lrEbm: 1e-4,
   lrGen: 3e-4,
@@ -261,6 +291,29 @@ const TRIANGLE_BASE = { ...AUTHORS_TRIANGLE };
 const VAE_BASE = { ...AUTHORS_TRIANGLE, method: 'vae', scaling: 'paper', weightDecayInf: 5e-4 } as const;
 /** Wake-sleep baseline: wake = reconstruction, sleep = −log q_φ(z | g(z)) with weight 1. */
 const WAKE_SLEEP_BASE = { ...AUTHORS_TRIANGLE, method: 'wake-sleep', scaling: 'paper' } as const;
+/**
+ * VAE + latent EBM (second paper), the authors' code (ENVIRONMENT.md): Adam β = (0, 0.9), the triangle's
+ * learning rates and decay, weight decay 1e-4 on generator and inference, a spectral-normed latent EBM with
+ * softplus energy; KL averaged over latent dims ('authors' scaling). Clipping at 100 kept from the triangle.
+ */
+const LATENT_EBM_BASE = {
+  ...AUTHORS_TRIANGLE,
+  method: 'latent-ebm',
+  beta1: 0,
+  beta2: 0.9,
+  weightDecayGen: 1e-4,
+  weightDecayInf: 1e-4,
+  energyForm: 'softplus',
+  spectralNorm: true,
+  inferenceRule: 'eq15',
+} as const;
+/** ACD baseline (§3.2.2): the triangle's EBM, generator and optimizers, no inference model. */
+const ACD_BASE = { ...AUTHORS_TRIANGLE, method: 'acd', acdEntropy: 'nearest-neighbour', acdEntropyWeight: 1 } as const;
+/**
+ * ABP baseline (Han et al. 2017): σ = 0.3 as in the ABP paper; l = 10 Langevin steps of δ = 0.1 per visit
+ * with persistent (warm-started) z; the triangle's generator optimizer.
+ */
+const ABP_BASE = { ...AUTHORS_TRIANGLE, method: 'abp', scaling: 'paper', sigma: 0.3, langevinSteps: 10, langevinDelta: 0.1, abpPersistent: true } as const;
 
 /** 2-D toy data: small MLPs, large learning rates, hundreds of iterations. */
 const TOY2D: TrainPreset[] = [
@@ -319,6 +372,55 @@ const TOY2D: TrainPreset[] = [
 ];
 
 /** Every preset, in display order. Methods added by other trainers append their lists here. */
+/** 2-D toys of the second trainer's methods, on toy2d-quick's data, networks and schedule. */
+const TOY2D_OTHER_METHODS: TrainPreset[] = [
+  {
+    ...TOY2D[0],
+    ...LATENT_EBM_BASE,
+    name: 'toy2d-latent-ebm-quick',
+    description: 'VAE + latent EBM (Algorithm 1 of the second paper) on the 8-Gaussian ring, 2-D MLPs (under a minute)',
+    lrEbm: 1e-3,
+    lrGen: 1e-3,
+    lrInf: 1e-3,
+    lrDecay: 1,
+    scaling: 'paper',
+    sigma: 0.1,
+  },
+  {
+    ...TOY2D[0],
+    ...ACD_BASE,
+    name: 'toy2d-acd-quick',
+    description: 'adversarial contrastive divergence on the 8-Gaussian ring, 2-D MLPs; a Gaussian reference measure (σ 1.5) keeps π_α normalizable',
+    lrEbm: 2e-3,
+    lrGen: 2e-3,
+    lrDecay: 1,
+    weightDecayGen: 0,
+    generatorSteps: 3,
+    acdReferenceStd: 1.5,
+  },
+  {
+    ...TOY2D[0],
+    ...ABP_BASE,
+    name: 'toy2d-abp-quick',
+    description: 'alternating back-propagation on the 8-Gaussian ring, 2-D generator MLP, persistent Langevin posterior chains',
+    lrGen: 1e-3,
+    lrDecay: 1,
+    weightDecayGen: 0,
+    sigma: 0.1,
+  },
+];
+
+/** Learning from incomplete MNIST (§4.4 at 28×28: block sides scaled by 28/64), one family per method. */
+function incompleteFamily(method: string, base: Parameters<typeof mnistFamily>[2], what: string): TrainPreset[] {
+  return mnistFamily(`mnist-incomplete-${method}`, 'mnist', { ...base, occlusion: 'MB10' }, `${what} learning from MNIST occluded by MB10 (--set occlusion=P.5|P.7|MB10|B20|B30)`);
+}
+
+/** §4.4's setting: 10,000 CelebA images (64×64), occlusion B30 by default; data provided by the user. */
+function celebaIncomplete(method: string, base: Partial<TrainPreset>, what: string): TrainPreset {
+  const paper = imageFamily('celeba', 'celeba', 'celeba', 64, 10000, what).find((p) => p.scale === 'paper')!;
+  return { ...paper, ...base, name: `celeba-incomplete-${method}-paper`, description: `${what} learning from 10,000 CelebA 64×64 images with B30 occlusions (Table 3; --set occlusion=P.5|P.7|MB10|B20|B30)`, occlusion: 'B30' };
+}
+
 export const PRESET_LIST: readonly TrainPreset[] = [
   ...TOY2D,
   ...mnistFamily('mnist', 'mnist', TRIANGLE_BASE, 'divergence triangle'),
@@ -327,6 +429,18 @@ export const PRESET_LIST: readonly TrainPreset[] = [
   ...mnistFamily('mnist-wake-sleep', 'mnist', WAKE_SLEEP_BASE, 'wake-sleep baseline'),
   ...imageFamily('cifar10', 'cifar10', 'cifar', 0, 0, 'divergence triangle on CIFAR-10 32×32 (Table 5 networks; data provided by the user)'),
   ...imageFamily('celeba', 'celeba', 'celeba', 64, 9000, 'divergence triangle on CelebA 64×64 (Table 4 networks, 9,000 images as §4.1.1; data provided by the user)'),
+  ...synthesisPresets(AUTHORS_TRIANGLE),
+  ...TOY2D_OTHER_METHODS,
+  ...mnistFamily('mnist-latent-ebm', 'mnist', LATENT_EBM_BASE, 'VAE + latent EBM'),
+  ...mnistFamily('fashion-mnist-latent-ebm', 'fashion-mnist', LATENT_EBM_BASE, 'VAE + latent EBM'),
+  ...mnistFamily('mnist-acd', 'mnist', ACD_BASE, 'adversarial contrastive divergence'),
+  ...mnistFamily('mnist-abp', 'mnist', ABP_BASE, 'alternating back-propagation'),
+  ...incompleteFamily('triangle', TRIANGLE_BASE, 'divergence triangle'),
+  ...incompleteFamily('vae', VAE_BASE, 'VAE'),
+  ...incompleteFamily('abp', ABP_BASE, 'ABP'),
+  celebaIncomplete('triangle', TRIANGLE_BASE, 'divergence triangle'),
+  celebaIncomplete('vae', VAE_BASE, 'VAE'),
+  celebaIncomplete('abp', ABP_BASE, 'ABP'),
 ];
 
 export const PRESETS: Readonly<Record<string, TrainPreset>> = Object.fromEntries(PRESET_LIST.map((p) => [p.name, p]));

@@ -1,0 +1,226 @@
+/**
+ * Presets of the synthesis experiments of the divergence-triangle paper:
+ *   §4.1.3 high resolution (progressive growing): `hires-<scale>`, ProgressivePresets for lib/train/progressive.ts
+ *          (a schedule of stages rather than one network, so they are not TrainPresets);
+ *   §4.1.4 textures: `texture-<scale>`, one model per texture image (pick it with dataset=texture:<name>);
+ *   §4.1.5 dynamic textures: `dyntex-<scale>`, one model per clip (dataset=procedural-video:<kind> or dyntex).
+ *
+ * The authors' optimizer settings come in as an argument (presets.ts owns them); this file imports only
+ * types, so presets.ts can spread its lists into PRESET_LIST without an import cycle.
+ *
+ * Texture and video datasets hold a single example, so an "epoch" is one iteration: the authors'
+ * per-epoch learning-rate decay (×0.998) would shrink the rates ×0.13 every 1,000 iterations; it is off
+ * (lrDecay 1) in these presets.
+ */
+import type { PresetScale, TrainPreset } from './presets';
+import type { ProgressivePreset } from './progressive';
+
+/** The fields presets.ts's AUTHORS_TRIANGLE fixes (Adam settings, clipping, scaling, seed). */
+export type AuthorsTriangleBase = Pick<
+  TrainPreset,
+  | 'method'
+  | 'lrEbm'
+  | 'lrGen'
+  | 'lrInf'
+  | 'beta1'
+  | 'beta2'
+  | 'lrDecay'
+  | 'weightDecayEbm'
+  | 'weightDecayGen'
+  | 'weightDecayInf'
+  | 'clipNorm'
+  | 'generatorSteps'
+  | 'scaling'
+  | 'energyForm'
+  | 'seed'
+>;
+
+const NONE: number[] = [];
+
+interface ScaleRow {
+  scale: PresetScale;
+  description: string;
+  imageSize: number;
+  width: number;
+  iterations: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+/**
+ * §4.1.4: one model per texture image (the dataset is the single image, batch 1; the EBM sees the whole
+ * image), z of 7×7×5, generator 7 → 224 by 4×4 stride-2 transposed convolutions (lib/models 'texture').
+ * quick/cpu train at 56×56 / 112×112 (the architecture drops its first layers) with 1/4 of the channels.
+ */
+function texturePresets(authors: AuthorsTriangleBase): TrainPreset[] {
+  const rows: ScaleRow[] = [
+    {
+      scale: 'quick',
+      description: 'one texture image (dataset=texture:brick|grass|gravel|<file.pat>) at 56×56, 1/4-width §4.1.4 networks, batch 1, 200 iterations (seconds)',
+      imageSize: 56,
+      width: 0.25,
+      iterations: 200,
+      checkpointEvery: 0,
+      logEvery: 10,
+    },
+    {
+      scale: 'cpu',
+      description: 'one texture image at 112×112, 1/4-width §4.1.4 networks, batch 1, 1,500 iterations (a few minutes on 2 cores)',
+      imageSize: 112,
+      width: 0.25,
+      iterations: 1500,
+      checkpointEvery: 500,
+      logEvery: 25,
+    },
+    {
+      scale: 'paper',
+      description: "one texture image at 224×224, the §4.1.4 networks (z 7×7×5; 512, 512, 256, 128 filters), batch 1, 10,000 iterations (our choice: the paper gives no schedule)",
+      imageSize: 224,
+      width: 1,
+      iterations: 10000,
+      checkpointEvery: 1000,
+      logEvery: 50,
+    },
+  ];
+  return rows.map((r) => ({
+    ...authors,
+    name: `texture-${r.scale}`,
+    scale: r.scale,
+    description: r.description,
+    dataset: 'texture:brick',
+    dataLimit: 0,
+    imageSize: r.imageSize,
+    classes: NONE,
+    arch: 'texture',
+    width: r.width,
+    latentDim: 5,
+    hidden: NONE,
+    batchSize: 1,
+    epochs: 1,
+    iterations: r.iterations,
+    lrDecay: 1,
+    checkpointEvery: r.checkpointEvery,
+    logEvery: r.logEvery,
+  }));
+}
+
+/**
+ * §4.1.5: one model per clip of 32 frames of 64×64 (lib/models 'dyntex': z = 10 factors of 1×1×2,
+ * spatio-temporal transposed convolutions), batch 1. DynTex is not available offline; the presets default
+ * to a procedural clip (lib/data/procedural-video.ts). quick/cpu keep the paper's clip geometry and thin
+ * the channels (1/16, 1/8).
+ */
+function dyntexPresets(authors: AuthorsTriangleBase): TrainPreset[] {
+  const rows: ScaleRow[] = [
+    {
+      scale: 'quick',
+      description: 'one procedural clip (dataset=procedural-video:waves|clouds or dyntex), 32 frames of 64×64, 1/16-width §4.1.5 networks, batch 1, 6 iterations (smoke test)',
+      imageSize: 64,
+      width: 1 / 16,
+      iterations: 6,
+      checkpointEvery: 0,
+      logEvery: 1,
+    },
+    {
+      scale: 'cpu',
+      description: 'one procedural clip, 32 frames of 64×64, 1/8-width §4.1.5 networks, batch 1, 150 iterations',
+      imageSize: 64,
+      width: 1 / 8,
+      iterations: 150,
+      checkpointEvery: 50,
+      logEvery: 5,
+    },
+    {
+      scale: 'paper',
+      description: 'one clip, 32 frames of 64×64, the §4.1.5 networks, batch 1, 5,000 iterations (our choice: the paper gives no schedule)',
+      imageSize: 64,
+      width: 1,
+      iterations: 5000,
+      checkpointEvery: 500,
+      logEvery: 25,
+    },
+  ];
+  return rows.map((r) => ({
+    ...authors,
+    name: `dyntex-${r.scale}`,
+    scale: r.scale,
+    description: r.description,
+    dataset: 'procedural-video:waves',
+    dataLimit: 1,
+    imageSize: r.imageSize,
+    classes: NONE,
+    arch: 'dyntex',
+    width: r.width,
+    latentDim: 10,
+    hidden: NONE,
+    batchSize: 1,
+    epochs: 1,
+    iterations: r.iterations,
+    lrDecay: 1,
+    checkpointEvery: r.checkpointEvery,
+    logEvery: r.logEvery,
+  }));
+}
+
+/** The texture and dynamic-texture TrainPresets, in display order (spread into presets.ts's PRESET_LIST). */
+export function synthesisPresets(authors: AuthorsTriangleBase): TrainPreset[] {
+  return [...texturePresets(authors), ...dyntexPresets(authors)];
+}
+
+/**
+ * §4.1.3 progressive growing, 4×4 → maxSize. The paper grows to 1,024×1,024 on CelebA-HQ with a
+ * 512-dimensional z (PGGAN's networks). Nothing that large is available here: quick/cpu grow
+ * Fashion-MNIST (28×28, bilinearly upsampled to 32×32) to 32×32 with thin networks.
+ */
+export function progressivePresets(authors: AuthorsTriangleBase): ProgressivePreset[] {
+  const { method: _method, ...optim } = authors;
+  const common = { ...optim, classes: NONE, spectralNorm: false };
+  return [
+    {
+      ...common,
+      name: 'hires-quick',
+      scale: 'quick',
+      description: 'Fashion-MNIST upsampled to 32×32, grown 4 → 8 → 16 → 32, 1/32-width networks, z of 64, 1,024 images, batch 16, 10 + 10 iterations per stage (seconds; smoke test)',
+      dataset: 'fashion-mnist',
+      dataLimit: 1024,
+      maxSize: 32,
+      width: 1 / 32,
+      latentDim: 64,
+      batchSize: 16,
+      stableIterations: 10,
+      fadeIterations: 10,
+      lrDecay: 1,
+      logEvery: 5,
+    },
+    {
+      ...common,
+      name: 'hires-cpu',
+      scale: 'cpu',
+      description: 'Fashion-MNIST upsampled to 32×32, grown 4 → 8 → 16 → 32, 1/16-width networks, z of 128, 10,000 images, batch 64, 300 + 300 iterations per stage',
+      dataset: 'fashion-mnist',
+      dataLimit: 10000,
+      maxSize: 32,
+      width: 1 / 16,
+      latentDim: 128,
+      batchSize: 64,
+      stableIterations: 300,
+      fadeIterations: 300,
+      logEvery: 10,
+    },
+    {
+      ...common,
+      name: 'hires-paper',
+      scale: 'paper',
+      description: "CelebA-HQ grown 4 → 1,024 with PGGAN-width networks and z of 512 (§4.1.3; data provided by the user), batch 16, 10,000 + 10,000 iterations per stage (our choice: the paper gives no schedule)",
+      dataset: 'celeba-hq',
+      dataLimit: 0,
+      maxSize: 1024,
+      width: 1,
+      latentDim: 512,
+      batchSize: 16,
+      stableIterations: 10000,
+      fadeIterations: 10000,
+      logEvery: 50,
+    },
+  ];
+}
