@@ -54,9 +54,15 @@ export class PerExampleStore implements Module {
   /** Overwrites rows `indices` with `rows` [B, ...rowShape] (not disposed). */
   update(indices: Int32Array, rows: tf.Tensor): void {
     this.check(indices);
+    // Not tf.tensorScatterUpdate: the cpu backend's kernel (4.22) writes into its input's buffer, which
+    // tensors built from the same data share. scatterND starts from a fresh zero buffer.
     tf.tidy(() => {
+      const n = this.size;
       const idx = tf.tensor2d(indices, [indices.length, 1], 'int32');
-      this.values.assign(tf.tensorScatterUpdate(this.values, idx, rows));
+      const rowShape = [n, ...new Array<number>(this.values.rank - 1).fill(1)];
+      const hit = tf.reshape(tf.scatterND(idx, tf.ones([indices.length]), [n]), rowShape);
+      const placed = tf.scatterND(idx, rows, this.values.shape);
+      this.values.assign(tf.add(tf.mul(this.values, tf.sub(1, hit)), placed));
     });
   }
 

@@ -35,6 +35,9 @@ export interface IncompleteDataOptions {
   truth?: tf.Tensor;
   /** Refill passes of recover() for trainers that do not mask their reconstruction (default 5). */
   recoverIterations?: number;
+  /** Pixel range the refills are clipped to (the data's, default [-1, 1]); null for none. Keeps a
+   * generator without a bounded output (the 2-D MLPs) from feeding back ever larger fills. */
+  range?: readonly [number, number] | null;
 }
 
 export class IncompleteDataTrainer implements Trainer {
@@ -44,6 +47,7 @@ export class IncompleteDataTrainer implements Trainer {
   private readonly observed: tf.Tensor;
   private readonly truth: tf.Tensor | null;
   readonly recoverIterations: number;
+  private readonly range: readonly [number, number] | null;
 
   /**
    * @param inner the trainer to run on the completions; owned by the wrapper from now on (disposed with it)
@@ -64,6 +68,7 @@ export class IncompleteDataTrainer implements Trainer {
     // Zero fill to begin with (§4.4).
     this.fills = new PerExampleStore('incomplete.fills', this.observed);
     this.recoverIterations = opts.recoverIterations ?? 5;
+    this.range = opts.range === undefined ? [-1, 1] : opts.range;
   }
 
   get method() {
@@ -103,7 +108,7 @@ export class IncompleteDataTrainer implements Trainer {
       const metrics = this.inner.step(xFill, { indices, mask: m });
       rec = this.inner.reconstruct(xFill, { indices, mask: m });
       const recon = rec;
-      next = tf.tidy(() => tf.add(tf.gather(this.observed, idx), tf.mul(tf.sub(1, m), recon)));
+      next = tf.tidy(() => tf.add(tf.gather(this.observed, idx), tf.mul(tf.sub(1, m), this.clip(recon))));
       this.fills.update(indices, next);
       const out: Record<string, number> = { ...metrics };
       out.refillChange = tf.tidy(() => {
@@ -136,12 +141,16 @@ export class IncompleteDataTrainer implements Trainer {
     const passes = this.masksReconstruction ? 1 : this.recoverIterations;
     for (let k = 0; k < passes; k++) {
       const rec = this.inner.reconstruct(fill, { mask });
-      const next = tf.tidy(() => tf.add(observed, tf.mul(tf.sub(1, mask), rec)));
+      const next = tf.tidy(() => tf.add(observed, tf.mul(tf.sub(1, mask), this.clip(rec))));
       tf.dispose([rec, fill]);
       fill = next;
     }
     observed.dispose();
     return fill;
+  }
+
+  private clip(x: tf.Tensor): tf.Tensor {
+    return this.range ? tf.clipByValue(x, this.range[0], this.range[1]) : x;
   }
 
   /** The current completions of all training images, [N, ...]; caller disposes. */
