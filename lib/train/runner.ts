@@ -18,7 +18,8 @@ import { batchIndices, gatherBatch } from '../data/batch';
 import { loadDataset } from '../data/datasets';
 import type { ImageDataset } from '../data/types';
 import type { ArchName, ModelOptions } from '../models/architectures';
-import { buildGenerator, buildInference, buildTriangleModels } from '../models/triangle';
+import { buildEbm, buildGenerator, buildInference, buildTriangleModels } from '../models/triangle';
+import { buildLatentEbm } from '../models/latent-ebm';
 import type { Ebm, Generator, InferenceNet, LatentEbm, Module } from '../models/types';
 import { objectiveScaling, type ObjectiveScaling } from '../objectives/scaling';
 import {
@@ -36,6 +37,10 @@ import { optimizerConfigFromPreset, type Trainer } from './trainer';
 import { DivergenceTriangleTrainer } from './triangle';
 import { VaeTrainer } from './vae';
 import { WakeSleepTrainer } from './wake-sleep';
+import { LatentEbmTrainer } from './latent-ebm';
+import { AcdTrainer } from './acd';
+import { AbpTrainer } from './abp';
+import { withOcclusion } from './incomplete';
 
 /** The networks of a run; which are present depends on the method. */
 export interface TrainedModels {
@@ -48,7 +53,8 @@ export interface TrainedModels {
 /** How one method builds its networks and its trainer. */
 interface MethodSpec {
   buildModels(arch: ArchName, opts: ModelOptions): TrainedModels;
-  createTrainer(models: TrainedModels, preset: TrainPreset, seed: number): Trainer;
+  /** @param data.examples training-set size (for per-example state such as ABP's persistent z) */
+  createTrainer(models: TrainedModels, preset: TrainPreset, seed: number, data: { examples: number }): Trainer;
 }
 
 function need<T>(x: T | undefined, what: string): T {
@@ -92,9 +98,46 @@ function methodSpec(method: TrainingMethod): MethodSpec {
       };
     }
     case 'latent-ebm':
+      return {
+        buildModels: (arch, opts) => ({ generator: buildGenerator(arch, opts), inference: buildInference(arch, opts), latentEbm: buildLatentEbm(arch, opts) }),
+        createTrainer: (m, p, seed) =>
+          new LatentEbmTrainer(need(m.generator, 'generator'), need(m.inference, 'inference'), need(m.latentEbm, 'latentEbm'), {
+            seed,
+            scaling: presetScaling(p),
+            inferenceRule: p.inferenceRule ?? 'eq15',
+            generatorSteps: p.generatorSteps,
+            optimizers: {
+              ebm: optimizerConfigFromPreset(p, 'ebm'),
+              generator: optimizerConfigFromPreset(p, 'generator'),
+              inference: optimizerConfigFromPreset(p, 'inference'),
+            },
+          }),
+      };
     case 'acd':
+      return {
+        buildModels: (arch, opts) => ({ generator: buildGenerator(arch, opts), ebm: buildEbm(arch, opts) }),
+        createTrainer: (m, p, seed) =>
+          new AcdTrainer(need(m.generator, 'generator'), need(m.ebm, 'ebm'), {
+            seed,
+            entropy: p.acdEntropy,
+            entropyWeight: p.acdEntropyWeight,
+            referenceStd: p.acdReferenceStd,
+            generatorSteps: p.generatorSteps,
+            optimizers: { ebm: optimizerConfigFromPreset(p, 'ebm'), generator: optimizerConfigFromPreset(p, 'generator') },
+          }),
+      };
     case 'abp':
-      throw new UserError(`training method "${method}" is not available in this build yet; use a triangle, vae or wake-sleep preset`);
+      return {
+        buildModels: (arch, opts) => ({ generator: buildGenerator(arch, opts) }),
+        createTrainer: (m, p, seed, data) =>
+          new AbpTrainer(need(m.generator, 'generator'), {
+            seed,
+            sigma: presetScaling(p).sigma,
+            optimizer: optimizerConfigFromPreset(p, 'generator'),
+            langevin: { steps: p.langevinSteps ?? 10, delta: p.langevinDelta ?? 0.1 },
+            persistent: (p.abpPersistent ?? true) ? { examples: data.examples } : undefined,
+          }),
+      };
     default: {
       const never: never = method;
       throw new UserError(`unknown training method "${String(never)}"`);
@@ -280,7 +323,9 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
     const modelOptions = resumeFrom ? resumeFrom.meta.modelOptions : modelOptionsFor(preset, seed, dataset.images.shape.slice(1));
     const spec = methodSpec(preset.method);
     models = spec.buildModels(preset.arch, modelOptions);
-    trainer = spec.createTrainer(models, preset, seed);
+    trainer = spec.createTrainer(models, preset, seed, { examples: n });
+    // §4.4: learning from occluded images wraps any trainer (its fills are checkpointed with it).
+    if (preset.occlusion && preset.occlusion !== 'none') trainer = withOcclusion(trainer, dataset.images, preset.occlusion, seed);
     if (resumeFrom) restoreTrainingCheckpoint(trainer, resumeFrom, ckptFile);
     const batchesPerEpoch = batchIndices(n, preset.batchSize, seed, 0).length;
     const total = preset.iterations > 0 ? preset.iterations : preset.epochs * batchesPerEpoch;
@@ -320,7 +365,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
       }
       const x = gatherBatch(dataset, epochBatches[b]);
       try {
-        metrics = trainer.step(x);
+        metrics = trainer.step(x, { indices: epochBatches[b] });
         const done = trainer.iteration;
         if (done % preset.logEvery === 0 || done === total) {
           const rec: MetricsRecord = { iteration: done, epoch, seconds: elapsed(), ...metrics };
