@@ -68,8 +68,7 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
     showlegend: false,
   };
   const thumbs = images && opts.thumbnails !== false;
-  const span = layout.top - layout.energyRange[0] || 1;
-  const bottom = layout.energyRange[0] - 0.04 * span;
+  const [bottom, yTop] = energyAxisRange(layout, 0.06);
   const plotLayout: Record<string, unknown> = {
     height: opts.height ?? 520,
     margin: { l: 70, r: 20, t: opts.title ? 50 : 20, b: thumbs ? 70 : 20 },
@@ -80,7 +79,7 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
     xaxis: { visible: false, range: [-0.6, Math.max(0.6, leaves.length - 0.4)], fixedrange: true },
     yaxis: {
       title: { text: opts.energyLabel ?? 'energy E(x) = −f(x)' },
-      range: [bottom, layout.top],
+      range: [bottom, yTop],
       showgrid: false,
       zeroline: false,
       ticks: 'outside',
@@ -144,7 +143,10 @@ export function disconnectivitySvg(layout: DisconnectivityLayout, opts: Disconne
   const marginR = 12;
   const marginT = opts.title ? 34 : 12;
   const defaultColW = Math.max(img + 2 * gap, 14);
-  const width = opts.width ?? Math.round(marginL + marginR + cols * defaultColW);
+  // Wide enough for the title (15 px font, ~0.6 em per character) and never narrower than MIN_SVG_WIDTH,
+  // so a graph of one or two columns still reads as a figure.
+  const titleW = opts.title ? Math.ceil(opts.title.length * 15 * 0.6) + 24 : 0;
+  const width = opts.width ?? Math.round(Math.max(marginL + marginR + cols * defaultColW, titleW, MIN_SVG_WIDTH));
   const colW = (width - marginL - marginR) / cols;
   const imagesH = rows > 0 ? rows * (img + gap) + 8 : 0;
   const height = opts.height ?? Math.round(marginT + 280 + 10 + imagesH + captionH);
@@ -152,10 +154,9 @@ export function disconnectivitySvg(layout: DisconnectivityLayout, opts: Disconne
   const plotH = plotBottom - marginT;
   if (plotH < 40 || colW < 2) throw new UserError(`disconnectivitySvg: ${width}×${height} px is too small for ${cols} columns and ${rows} image rows; pass a larger width/height`);
 
-  const [lo, hi] = [layout.energyRange[0], layout.top];
-  const pad = 0.03 * (hi - lo || 1);
-  const y0 = lo - pad;
-  const y1 = hi;
+  const rMax = Math.max(2, Math.min(colW / 2 - 1, 14));
+  // Room under the deepest leaf for the largest circle.
+  const [y0, y1] = energyAxisRange(layout, Math.min(0.3, (rMax + 3) / plotH));
   const Y = (e: number): number => marginT + ((y1 - e) / (y1 - y0 || 1)) * plotH;
   const X = (x: number): number => marginL + (x + 0.5) * colW;
   const f = (v: number): string => (Math.round(v * 100) / 100).toString();
@@ -168,10 +169,11 @@ export function disconnectivitySvg(layout: DisconnectivityLayout, opts: Disconne
   // Energy axis with round ticks.
   out.push(`<g stroke="#222" stroke-width="1" fill="none"><line x1="${marginL - 8}" y1="${f(marginT)}" x2="${marginL - 8}" y2="${f(plotBottom)}"/></g>`);
   const ticks = niceTicks(y0, y1, Math.max(3, Math.floor(plotH / 45)));
+  const tickStep = ticks.length > 1 ? ticks[1] - ticks[0] : Math.abs(y1 - y0);
   out.push(`<g font-size="11" fill="#222" text-anchor="end">`);
   for (const t of ticks) {
     const y = Y(t);
-    out.push(`<line x1="${marginL - 12}" y1="${f(y)}" x2="${marginL - 8}" y2="${f(y)}" stroke="#222"/><text x="${marginL - 15}" y="${f(y + 4)}">${formatEnergy(t)}</text>`);
+    out.push(`<line x1="${marginL - 12}" y1="${f(y)}" x2="${marginL - 8}" y2="${f(y)}" stroke="#222"/><text x="${marginL - 15}" y="${f(y + 4)}">${formatTick(t, tickStep)}</text>`);
   }
   out.push(`</g>`);
   const labelY = marginT + plotH / 2;
@@ -182,7 +184,6 @@ export function disconnectivitySvg(layout: DisconnectivityLayout, opts: Disconne
   for (const v of layout.vertical) out.push(`<line x1="${f(X(v.x))}" y1="${f(Y(v.y0))}" x2="${f(X(v.x))}" y2="${f(Y(v.y1))}"/>`);
   for (const h of layout.horizontal) out.push(`<line x1="${f(X(h.x0))}" y1="${f(Y(h.y))}" x2="${f(X(h.x1))}" y2="${f(Y(h.y))}"/>`);
   out.push(`</g>`);
-  const rMax = Math.max(2, Math.min(colW / 2 - 1, 14));
   out.push(`<g fill="rgba(31,119,180,0.35)" stroke="#1f4e79" stroke-width="1">`);
   for (const c of layout.circles) {
     out.push(`<circle cx="${f(X(c.x))}" cy="${f(Y(c.y))}" r="${f(Math.max(1.5, c.radius * rMax))}"><title>${c.members} members, energy ${formatEnergy(c.y)}</title></circle>`);
@@ -215,6 +216,34 @@ export function disconnectivitySvg(layout: DisconnectivityLayout, opts: Disconne
   }
   out.push(`</svg>`);
   return out.join('\n');
+}
+
+/** The SVG's smallest width in px (a one-column graph with its title and axis). */
+export const MIN_SVG_WIDTH = 320;
+
+/**
+ * The energy axis of a drawing: from a little below the deepest leaf up to the roots' stub. Without any
+ * merge (one column, or only unconnected roots) the layout's span is a token stub; the axis then spans 2%
+ * of the energies' magnitude (0.02 around 0), leaves near the bottom. With merges the span is the data's.
+ */
+export function energyAxisRange(layout: DisconnectivityLayout, bottomFraction: number): [number, number] {
+  const [lo, hi] = [layout.energyRange[0], layout.top];
+  const minSpan = layout.horizontal.length === 0 ? 0.02 * Math.max(1, Math.abs(lo), Math.abs(hi)) : 0;
+  const span = Math.max(hi - lo, minSpan, 1e-12);
+  // The deepest leaf sits `bottomFraction` of the axis above its bottom (room for its circle).
+  const f = Math.min(0.5, Math.max(0, bottomFraction));
+  return [lo - (f / (1 - f)) * span, lo + span];
+}
+
+/** A tick label with just enough decimals to tell ticks `step` apart, typographic minus. */
+export function formatTick(t: number, step: number): string {
+  if (!Number.isFinite(t)) return String(t);
+  const a = Math.abs(t);
+  if (a >= 1e5) return formatEnergy(t);
+  const decimals = step > 0 ? Math.max(0, Math.min(12, -Math.floor(Math.log10(step) + 1e-9))) : 2;
+  // Same decimals on every tick (−20.190, −20.185, …); a tick at zero is 0, never −0.
+  const v = Math.abs(t) < 1e-9 * Math.max(step, 1e-300) ? 0 : t;
+  return v.toFixed(decimals).replace(/^-(0\.?0*)$/, '$1').replace(/-/g, '−');
 }
 
 /** Round tick values covering [lo, hi], about `count` of them (1-2-5 steps). */

@@ -40,5 +40,5 @@ export type {
   LandscapeJson,
 } from './map';
 export { mapLandscape, nearestPairs, landscapeToJson } from './map';
-export type { DisconnectivityImageOptions } from './images';
-export { disconnectivityMemberImages, disconnectivityMinimumImages } from './images';
+export type { LandscapeDrawing, LandscapeColumnImages, DrawLandscapeOptions } from './draw';
+export { drawLandscape } from './draw';

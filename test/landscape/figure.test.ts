@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { buildTree, cutTree } from '../../lib/landscape/tree';
 import { layoutDisconnectivity } from '../../lib/landscape/layout';
-import { disconnectivityFigure, disconnectivityHoverScript, disconnectivitySvg, niceTicks } from '../../lib/landscape/figure';
+import { MIN_SVG_WIDTH, disconnectivityFigure, disconnectivityHoverScript, disconnectivitySvg, formatTick, niceTicks } from '../../lib/landscape/figure';
 import { isUserError } from '../../lib/errors';
 
 function sampleLayout() {
@@ -65,4 +65,44 @@ test('niceTicks gives round 1-2-5 steps inside the range', () => {
   assert.deepEqual(niceTicks(-5.2, 1.3, 7), [-5, -4, -3, -2, -1, 0, 1]);
   assert.deepEqual(niceTicks(-5.2, 1.3, 5), [-4, -2, 0]);
   assert.deepEqual(niceTicks(0.01, 0.09, 4), [0.02, 0.04, 0.06, 0.08]);
+});
+
+/** The tick labels of an SVG's energy axis. */
+function tickLabels(svg: string): string[] {
+  return [...svg.matchAll(/<text x="49" y="[^"]+">([^<]+)<\/text>/g)].map((m) => m[1]);
+}
+
+test('one column: the SVG is wide enough for its title and its energy ticks are distinct', () => {
+  // One basin at E = −20.19: no merge, so the layout's energy range is a sliver (seen: 5 ticks all "−20.19").
+  const tree = buildTree([-20.1903], [[-20.1903]], { members: [40] });
+  const l = layoutDisconnectivity(cutTree(tree, Infinity).tree);
+  assert.equal(l.leaves.length, 1);
+  const title = 'Disconnectivity graph (linear-interpolation barriers)';
+  const svg = disconnectivitySvg(l, { title, memberImages: [[]] });
+  const width = Number(/width="(\d+)"/.exec(svg)![1]);
+  assert.ok(width >= MIN_SVG_WIDTH && width >= title.length * 15 * 0.6, `width ${width}`);
+  const labels = tickLabels(svg);
+  assert.ok(labels.length >= 3, `ticks ${labels}`);
+  assert.equal(new Set(labels).size, labels.length, `distinct ticks ${labels}`);
+  for (const t of labels) {
+    const v = Number(t.replace('−', '-'));
+    assert.ok(v > -20.3 && v < -19.7, `tick ${t} near the basin's energy`);
+  }
+  // Two basins 0.003 apart merging 0.001 above: the axis keeps the data's span and its ticks resolve it.
+  const close = buildTree([-20.1903, -20.1873], [[-20.1903, -20.186], [-20.186, -20.1873]], { members: [10, 8] });
+  const labels2 = tickLabels(disconnectivitySvg(layoutDisconnectivity(cutTree(close, -30).tree)));
+  assert.ok(labels2.length >= 3, `ticks ${labels2}`);
+  assert.equal(new Set(labels2).size, labels2.length, `distinct ticks ${labels2}`);
+  for (const t of labels2) assert.match(t, /^−20\.1\d\d+$/);
+});
+
+test('formatTick uses the decimals the step needs', () => {
+  assert.equal(formatTick(-20.19, 0.01), '−20.19');
+  assert.equal(formatTick(-20.2, 0.1), '−20.2');
+  assert.equal(formatTick(-20.1905, 0.0005), '−20.1905');
+  assert.equal(formatTick(3, 1), '3');
+  assert.equal(formatTick(40, 20), '40');
+  assert.equal(formatTick(0, 0.02), '0.00');
+  assert.equal(formatTick(-1e-17, 0.5), '0.0');
+  assert.equal(formatTick(-20.19, 0.001), '−20.190');
 });
