@@ -4,3 +4,4 @@ export * from './ranking';
 export * from './frechet';
 export * from './inception';
 export * from './classifier';
+export * from './texture';
