@@ -42,3 +42,5 @@ export type {
 export { mapLandscape, nearestPairs, landscapeToJson } from './map';
 export type { LandscapeDrawing, LandscapeColumnImages, DrawLandscapeOptions } from './draw';
 export { drawLandscape } from './draw';
+export type { ModeCoverage, ModeMinima, MinimaNearModesOptions } from './modes';
+export { modeCoverage, minimaNearModes, energyGrid2d } from './modes';
