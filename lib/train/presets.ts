@@ -19,6 +19,7 @@ import { OCCLUSION_KINDS, type OcclusionKind } from '../data/masks';
 import type { LatentEbmInferenceRule } from '../objectives/latent-ebm';
 import { ACD_ENTROPY_ESTIMATORS, type AcdEntropyEstimator } from './acd';
 import { synthesisPresets } from './presets-synthesis';
+import { notebookPresets } from './presets-notebooks';
 
 export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp';
 export const TRAINING_METHODS: readonly TrainingMethod[] = ['triangle', 'vae', 'wake-sleep', 'latent-ebm', 'acd', 'abp'];
@@ -430,6 +431,7 @@ export const PRESET_LIST: readonly TrainPreset[] = [
   ...imageFamily('cifar10', 'cifar10', 'cifar', 0, 0, 'divergence triangle on CIFAR-10 32×32 (Table 5 networks; data provided by the user)'),
   ...imageFamily('celeba', 'celeba', 'celeba', 64, 9000, 'divergence triangle on CelebA 64×64 (Table 4 networks, 9,000 images as §4.1.1; data provided by the user)'),
   ...synthesisPresets(AUTHORS_TRIANGLE),
+  ...notebookPresets({ triangle: TRIANGLE_BASE, vae: VAE_BASE, wakeSleep: WAKE_SLEEP_BASE, mnistFamily }),
   ...TOY2D_OTHER_METHODS,
   ...mnistFamily('mnist-latent-ebm', 'mnist', LATENT_EBM_BASE, 'VAE + latent EBM'),
   ...mnistFamily('fashion-mnist-latent-ebm', 'fashion-mnist', LATENT_EBM_BASE, 'VAE + latent EBM'),

@@ -1,0 +1,136 @@
+/**
+ * Presets that the object-generation, large-scale and reconstruction notebooks (01, 02, 06) need beyond
+ * presets.ts's families:
+ *   - the VAE and wake-sleep baselines on Fashion-MNIST (`fashion-mnist-vae-<scale>`,
+ *     `fashion-mnist-wake-sleep-<scale>`), built by presets.ts's own MNIST family builder, so they match
+ *     `fashion-mnist-<scale>` (the triangle) in networks, data and schedule;
+ *   - §4.1.2's large-scale models (`<dataset>-large-<scale>`): the object-generation networks with twice
+ *     the channels and batch normalization in all three nets (lib/models arch 'large'), on Downsampled
+ *     ImageNet 32×32 and LSUN bedroom 64×64 when the user provides them, and on Fashion-MNIST's 60,000
+ *     training images upsampled to 32×32, the largest image set available offline.
+ *
+ * presets.ts passes its builder and bases in (this file imports only types from it), so presets.ts can
+ * spread the list into PRESET_LIST without an import cycle.
+ */
+import type { PresetScale, TrainPreset } from './presets';
+
+/** The optimizer and objective fields a method's base fixes (presets.ts's AUTHORS_TRIANGLE, VAE_BASE, …). */
+export type MethodBase = Pick<
+  TrainPreset,
+  | 'method'
+  | 'lrEbm'
+  | 'lrGen'
+  | 'lrInf'
+  | 'beta1'
+  | 'beta2'
+  | 'lrDecay'
+  | 'weightDecayEbm'
+  | 'weightDecayGen'
+  | 'weightDecayInf'
+  | 'clipNorm'
+  | 'generatorSteps'
+  | 'scaling'
+  | 'energyForm'
+  | 'seed'
+>;
+
+/** presets.ts's `mnistFamily`: quick/cpu/paper presets of one method on one 28×28 dataset (Table 6 networks). */
+export type MnistFamilyBuilder = (prefix: string, dataset: string, base: MethodBase, what: string) => TrainPreset[];
+
+export interface NotebookPresetSources {
+  /** the divergence triangle with the authors' settings */
+  triangle: MethodBase;
+  vae: MethodBase;
+  wakeSleep: MethodBase;
+  mnistFamily: MnistFamilyBuilder;
+}
+
+const NONE: number[] = [];
+
+interface LargeScaleRow {
+  scale: PresetScale;
+  description: string;
+  dataLimit: number;
+  width: number;
+  batchSize: number;
+  epochs: number;
+  iterations: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+/**
+ * §4.1.2: "the network structures are similar with the ones used in object generation with twice the
+ * number of channels and batch normalization is used in all three models". Arch 'large' doubles `width`
+ * itself, so width 1 here is twice Table 5 (32×32) or Table 4 (64×64).
+ * @param paperEpochs epochs of the paper-scale preset (the paper gives no schedule: our choice)
+ */
+function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: string, paperEpochs: number, cpuLimit: number, triangle: MethodBase): TrainPreset[] {
+  const table = imageSize === 32 ? 'Table 5' : 'Table 4';
+  const rows: LargeScaleRow[] = [
+    {
+      scale: 'quick',
+      description: `${what}, ${imageSize}×${imageSize}, 'large' networks at 1/32 width (1/16 of ${table}, BN in all nets), 256 images, batch 8, 20 iterations (seconds; smoke test)`,
+      dataLimit: 256,
+      width: 1 / 32,
+      batchSize: 8,
+      epochs: 1,
+      iterations: 20,
+      checkpointEvery: 0,
+      logEvery: 5,
+    },
+    {
+      scale: 'cpu',
+      description: `${what}, ${imageSize}×${imageSize}, 'large' networks at 1/16 width (1/8 of ${table}, BN in all nets), ${cpuLimit ? `${cpuLimit.toLocaleString('en-US')} images` : 'every training image'}, batch 64, 600 iterations (about 15 CPU-minutes on 2 cores at 32×32)`,
+      dataLimit: cpuLimit,
+      width: 1 / 16,
+      batchSize: 64,
+      epochs: 1,
+      iterations: 600,
+      checkpointEvery: 200,
+      logEvery: 10,
+    },
+    {
+      scale: 'paper',
+      description: `${what}, ${imageSize}×${imageSize}, ${table} with twice the channels and BN in all three nets (§4.1.2), batch 100, ${paperEpochs} epochs (our choice: the paper gives no schedule; GPU-class machine)`,
+      dataLimit: 0,
+      width: 1,
+      batchSize: 100,
+      epochs: paperEpochs,
+      iterations: 0,
+      checkpointEvery: 2000,
+      logEvery: 50,
+    },
+  ];
+  return rows.map((r) => ({
+    ...triangle,
+    name: `${prefix}-large-${r.scale}`,
+    scale: r.scale,
+    description: r.description,
+    dataset,
+    dataLimit: r.dataLimit,
+    imageSize,
+    classes: NONE,
+    arch: 'large',
+    width: r.width,
+    latentDim: 100,
+    hidden: NONE,
+    batchNorm: true,
+    batchSize: r.batchSize,
+    epochs: r.epochs,
+    iterations: r.iterations,
+    checkpointEvery: r.checkpointEvery,
+    logEvery: r.logEvery,
+  }));
+}
+
+/** The notebooks' presets, in display order (spread into presets.ts's PRESET_LIST). */
+export function notebookPresets(src: NotebookPresetSources): TrainPreset[] {
+  return [
+    ...src.mnistFamily('fashion-mnist-vae', 'fashion-mnist', src.vae, 'VAE baseline'),
+    ...src.mnistFamily('fashion-mnist-wake-sleep', 'fashion-mnist', src.wakeSleep, 'wake-sleep baseline'),
+    ...largeFamily('fashion-mnist', 'fashion-mnist', 32, 'divergence triangle on Fashion-MNIST (60,000 training images) upsampled to 32×32, the largest image set available offline', 20, 0, src.triangle),
+    ...largeFamily('imagenet32', 'imagenet32', 32, 'divergence triangle on Downsampled ImageNet 32×32 (§4.1.2; data provided by the user)', 10, 50000, src.triangle),
+    ...largeFamily('lsun-bedroom', 'lsun-bedroom', 64, 'divergence triangle on LSUN bedroom 64×64 (§4.1.2; data provided by the user; dataset=lsun-tower or lsun-church for the other categories)', 5, 50000, src.triangle),
+  ];
+}
