@@ -5,8 +5,8 @@
  *   D(α, θ, φ) = KL(Q‖P) + KL(P‖Π) − KL(Q‖Π),   max_α min_θ min_φ D          (Eq. 13)
  *   Q = q_data(x) q_φ(z|x),  P = p(z) p_θ(x|z),  Π = π_α(x) q_φ(z|x),  π_α ∝ exp f_α.
  *
- * Sample estimates with x ~ q_data, z̃ = μ_φ(x) + σ_φ(x)ε, z ~ N(0, I), x̃ = g_θ(z) (the σ-noise of
- * p_θ(x|z) is dropped, as in the authors' code):
+ * Sample estimates with x ~ q_data, z̃ = μ_φ(x) + σ_φ(x)ε, z ~ N(0, I), x̃ = g_θ(z) + σe (Algorithm 1
+ * line 4, x̃ ~ p_θ(x|z); the authors' image code drops the noise, e = 0, and so do callers that pass none):
  *   KL(Q‖P)  ≈ mean[‖x − g(z̃)‖²/(2σ²)] + mean KL(q_φ(z|x)‖p(z))             (Eq. 14)
  *   KL(P‖Π)  ≈ −mean f_α(x̃) − mean log q_φ(z|x̃) + log Z(α)                 (Eq. 18)
  *   KL(Q‖Π)  = KL(q_data‖π_α) ≈ −mean f_α(x) + log Z(α)                     (Eq. 17)
@@ -122,6 +122,7 @@ export interface TriangleTerms {
 /**
  * The divergence triangle D (Eq. 13) and all its terms for one batch.
  * @param x [N, ...] data @param z [M, ...latentShape] prior samples @param eps [N, ...latentShape] noise for z̃
+ * @param xNoise optional σe added to g_θ(z) (x̃ ~ p_θ(x|z)); none = the authors' x̃ = g_θ(z)
  */
 export function divergenceTriangle(
   nets: TriangleNets,
@@ -130,10 +131,12 @@ export function divergenceTriangle(
   eps: tf.Tensor,
   scaling: ObjectiveScaling,
   training: boolean,
+  xNoise?: tf.Tensor,
 ): TriangleTerms {
   return tf.tidy(() => {
     const qp = klQP(nets.generator, nets.inference, x, eps, scaling, training);
-    const xGen = nets.generator.generate(z, training);
+    const mean = nets.generator.generate(z, training);
+    const xGen = xNoise ? tf.add(mean, xNoise) : mean;
     const ppi = klPPi(nets.inference, nets.ebm, z, xGen, scaling, training);
     const qpi = klQPi(nets.ebm, x, training);
     const D = tf.sub(tf.add(qp.klQP, ppi.klPPi), qpi.klQPi) as tf.Scalar;
@@ -187,9 +190,10 @@ export function triangleInferenceLoss(
 
 /**
  * θ-step of Algorithm 1: the θ-dependent part of D, reconstruction of x from the given z̃ plus
- * KL(P‖Π) through x̃ = g_θ(z):
+ * KL(P‖Π) through x̃ = g_θ(z) (+ xNoise):
  *   loss = recon + energyGen + w · nllLatent   (the authors' `recon + mean E(g(z)) + 0.1·NLL`).
  * @param x [N, ...] @param zInf [N, ...latentShape] z̃ ~ q_φ(z|x), fixed @param z [M, ...latentShape]
+ * @param xNoise optional σe, [M, ...outputShape], added to g_θ(z) so x̃ ~ p_θ(x|z) (reparameterized)
  */
 export function triangleGeneratorLoss(
   generator: Generator,
@@ -200,12 +204,14 @@ export function triangleGeneratorLoss(
   z: tf.Tensor,
   scaling: ObjectiveScaling,
   training: boolean,
+  xNoise?: tf.Tensor,
 ): { loss: tf.Scalar; recon: tf.Scalar; energyGen: tf.Scalar; nllLatent: tf.Scalar; mse: tf.Scalar } {
   return tf.tidy(() => {
     const xRec = generator.generate(zInf, training);
     const recon = tf.mean(gaussianReconstruction(x, xRec, scaling.sigma)) as tf.Scalar;
     const mse = tf.mean(tf.squaredDifference(x, xRec)) as tf.Scalar;
-    const xGen = generator.generate(z, training);
+    const mean = generator.generate(z, training);
+    const xGen = xNoise ? tf.add(mean, xNoise) : mean;
     const { klPPi: kp, energyGen, nllLatent } = klPPi(inference, ebm, z, xGen, scaling, training);
     return { loss: tf.add(recon, kp) as tf.Scalar, recon, energyGen, nllLatent, mse };
   });

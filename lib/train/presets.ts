@@ -67,6 +67,8 @@ export interface TrainPreset {
   iterations: number;
   /** θ-steps per iteration (§4.3: several, so x̃ settles near minima of −f_α). */
   generatorSteps: number;
+  /** x̃ = g(z) + σe, sampled from p_θ(x|z) as Algorithm 1 line 4; unset/false = g(z), the authors' code. */
+  noisySamples?: boolean;
 
   // Optimizers (Adam per network).
   lrEbm: number;
@@ -144,6 +146,7 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
   epochs: int(0),
   iterations: int(0),
   generatorSteps: int(1),
+  noisySamples: { kind: 'boolean', optional: true },
   lrEbm: num(0),
   lrGen: num(0),
   lrInf: num(0),

@@ -39,6 +39,8 @@ export const NOISE_STREAM = {
   prior: 1,
   /** ε of the reparameterization z̃ = μ_φ(x) + σ_φ(x)·ε. */
   posterior: 2,
+  /** e of x̃ = g_θ(z) + σe, a sample of p_θ(x|z) (Algorithm 1 line 4). */
+  likelihood: 3,
   /** free for trainers that need more (Langevin, masks, ...): use 16 and above. */
   extra: 16,
 } as const;

@@ -77,6 +77,7 @@ function methodSpec(method: TrainingMethod): MethodSpec {
             seed,
             scaling: presetScaling(p),
             generatorSteps: p.generatorSteps,
+            noisySamples: p.noisySamples ?? false,
             optimizers: {
               ebm: optimizerConfigFromPreset(p, 'ebm'),
               generator: optimizerConfigFromPreset(p, 'generator'),

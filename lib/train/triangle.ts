@@ -21,6 +21,10 @@ export interface DivergenceTriangleOptions {
   optimizers: { ebm: OptimizerConfig; generator: OptimizerConfig; inference: OptimizerConfig };
   /** θ-steps per iteration (default 1). */
   generatorSteps?: number;
+  /** x̃ = g_θ(z) + σe, a sample of p_θ(x|z) as Algorithm 1 line 4 (σ = scaling.sigma). Default false:
+   * x̃ = g_θ(z), as the authors' image code. With it, the EBM sees samples on every side of a mode,
+   * which is what carves a local minimum of −f_α there (the 2-D presets use it). */
+  noisySamples?: boolean;
 }
 
 export class DivergenceTriangleTrainer implements Trainer {
@@ -64,7 +68,10 @@ export class DivergenceTriangleTrainer implements Trainer {
     const s = this.options.scaling;
     const z = this.state.normal([n, ...this.generator.latentShape], NOISE_STREAM.prior);
     const eps = this.state.normal([n, ...this.inference.latentShape], NOISE_STREAM.posterior);
-    const xGen = tf.tidy(() => this.generator.generate(z, true));
+    const xNoise = this.options.noisySamples
+      ? tf.tidy(() => tf.mul(this.state.normal([n, ...this.generator.outputShape], NOISE_STREAM.likelihood), s.sigma))
+      : undefined;
+    const xGen = tf.tidy(() => (xNoise ? tf.add(this.generator.generate(z, true), xNoise) : this.generator.generate(z, true)));
     let zInf: tf.Tensor | undefined;
     try {
       const a = gradsAndTerms(() => triangleEbmLoss(this.ebm, x, xGen, true), this.opt.ebm.variables);
@@ -77,7 +84,7 @@ export class DivergenceTriangleTrainer implements Trainer {
       let g = { loss: NaN, energyGen: NaN };
       let gradNormGen = NaN;
       for (let k = 0; k < this.generatorSteps; k++) {
-        const r = gradsAndTerms(() => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true), this.opt.generator.variables);
+        const r = gradsAndTerms(() => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true, xNoise), this.opt.generator.variables);
         gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
         if (k === 0) g = { loss: r.terms.loss, energyGen: r.terms.energyGen };
       }
@@ -111,6 +118,7 @@ export class DivergenceTriangleTrainer implements Trainer {
       };
     } finally {
       tf.dispose([z, eps, xGen]);
+      if (xNoise) xNoise.dispose();
       if (zInf) zInf.dispose();
     }
   }

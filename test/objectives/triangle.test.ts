@@ -110,7 +110,13 @@ test('per-network losses of Algorithm 1 have the gradients of D: α ascends D, �
     return reparameterize(q.mu, q.logvar, eps);
   });
   check(() => triangleGeneratorLoss(nets.generator, nets.inference, nets.ebm, x, zInf, z, s, true).loss, nets.generator.trainable(), 1, 'generator');
-  tf.dispose([x, z, eps, xGen, zInf]);
+  // With x̃ = g(z) + σe sampled from p_θ(x|z) (Algorithm 1 line 4), the same holds for the same e.
+  const e = tf.mul(tf.randomNormal([4, 3], 0, 1, 'float32', 13), s.sigma);
+  const De = () => divergenceTriangle(nets, x, z, eps, s, true, e).D;
+  const gl = grads(() => triangleGeneratorLoss(nets.generator, nets.inference, nets.ebm, x, zInf, z, s, true, e).loss, nets.generator.trainable());
+  const gd = grads(De, nets.generator.trainable());
+  gl.forEach((row, i) => row.forEach((val, j) => close(val, gd[i][j], 1e-4, `noisy generator [${i}][${j}]`)));
+  tf.dispose([x, z, eps, xGen, zInf, e]);
   Object.values(nets).forEach((n) => n.dispose());
 });
 

@@ -90,6 +90,25 @@ test('triangle: generatorSteps θ-steps per iteration (§4.3), one α- and φ-st
   t.dispose();
 });
 
+test('triangle with noisySamples (x̃ ~ p_θ(x|z)) is seeded and leak-free', () => {
+  const mk = () => {
+    const m = buildTriangleModels('mlp2d', modelOpts);
+    const trainer = new DivergenceTriangleTrainer(m.generator, m.inference, m.ebm, { seed: 2, scaling: objectiveScaling('paper', { sigma: 0.1 }), noisySamples: true, optimizers: { ebm: oc, generator: oc, inference: oc } });
+    return { trainer, dispose: () => [trainer, m.generator, m.inference, m.ebm].forEach((x) => x.dispose()) };
+  };
+  const a = mk();
+  const b = mk();
+  const x = data();
+  a.trainer.step(x);
+  b.trainer.step(x);
+  const n0 = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) assert.deepEqual(a.trainer.step(x), b.trainer.step(x));
+  assert.equal(tf.memory().numTensors, n0);
+  x.dispose();
+  a.dispose();
+  b.dispose();
+});
+
 test('setEpoch decays every learning rate by lrDecay^epoch', () => {
   const t = make('triangle');
   t.trainer.setEpoch(10);
