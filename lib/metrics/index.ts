@@ -5,3 +5,5 @@ export * from './frechet';
 export * from './inception';
 export * from './classifier';
 export * from './texture';
+export * from './ood';
+export * from './ood-sets';
