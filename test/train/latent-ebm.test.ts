@@ -10,6 +10,7 @@ import { LatentEbmTrainer, type LatentEbmTrainerOptions } from '../../lib/train/
 import { NonFiniteError, type OptimizerConfig } from '../../lib/train/optimizer';
 import { readCheckpointFile, restoreTrainingCheckpoint, saveTrainingCheckpoint } from '../../lib/train/checkpoint';
 import { resolvePreset } from '../../lib/train/presets';
+import { runTraining } from '../../lib/train/runner';
 
 tf.setBackend('cpu');
 
@@ -119,4 +120,33 @@ test('a non-finite loss throws NonFiniteError before any update', () => {
   assert.equal(m.trainer.iteration, 0);
   bad.dispose();
   m.dispose();
+});
+
+test('runTraining: toy2d-latent-ebm-quick runs, checkpoints on abort and resumes to the uninterrupted numbers', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-run-'));
+  const overrides = { iterations: '6', batchSize: '32', hidden: '16,16', logEvery: '1', checkpointEvery: '0' };
+  const full = await runTraining({ preset: 'toy2d-latent-ebm-quick', outDir: path.join(root, 'a'), overrides });
+  assert.equal(full.summary.status, 'completed');
+  assert.equal(full.summary.method, 'latent-ebm');
+  const ctrl = new AbortController();
+  const part = await runTraining({
+    preset: 'toy2d-latent-ebm-quick',
+    outDir: path.join(root, 'b'),
+    overrides,
+    signal: ctrl.signal,
+    callbacks: { onIteration: ({ iteration }) => void (iteration === 3 && ctrl.abort()) },
+  });
+  assert.equal(part.summary.status, 'aborted');
+  part.dispose();
+  const rest = await runTraining({ preset: 'toy2d-latent-ebm-quick', outDir: path.join(root, 'b'), overrides, resume: true });
+  assert.equal(rest.summary.resumedFrom, 3);
+  const lines = (dir: string) => fs.readFileSync(path.join(root, dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  const [la, lb] = [lines('a'), lines('b')];
+  assert.equal(lb.length, 6);
+  for (let i = 0; i < 6; i++) {
+    for (const k of Object.keys(la[i])) if (k !== 'seconds') assert.ok(Math.abs(la[i][k] - lb[i][k]) <= 1e-6 * Math.max(1, Math.abs(la[i][k])), `line ${i} ${k}: ${la[i][k]} vs ${lb[i][k]}`);
+  }
+  full.dispose();
+  rest.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
 });
