@@ -30,11 +30,13 @@ type Pad = 'valid' | 'same' | number | ExplicitPadding;
 /** Kernels this module registers (or replaces) on 'wasm'. */
 export const WASM_TRAINING_KERNELS = [
   'Conv2D',
+  'FusedConv2D',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'Conv3D',
   'Conv3DBackpropInputV2',
   'Conv3DBackpropFilterV2',
+  'Tile',
 ] as const;
 
 /** Kernels wasm lacks that run on cpu with a copy each way. */
@@ -481,43 +483,55 @@ function backpropFilter(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
 }
 
 /**
- * Conv2D: tfjs's XNNPACK kernel, split over output channels when the filter is larger than
- * GEMM_RHS_FLOATS (e.g. the gradient of the generator's 3×3×1024 → 7×7×512 layer: 8 M floats).
+ * Conv2D and FusedConv2D (conv + bias + activation, the encoders' layers): tfjs's XNNPACK kernel,
+ * split over output channels when the filter is larger than GEMM_RHS_FLOATS (e.g. the gradient of the
+ * generator's 3×3×1024 → 7×7×512 layer: 8 M floats). Bias and activation act per output channel, so
+ * each chunk takes its slice of the bias.
  */
-function conv2DKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
-  const base = baseKernels.get('Conv2D');
-  if (!base) throw new Error('wasm Conv2D: tfjs kernel missing');
-  const x = input(args.inputs, 'x');
-  const filter = input(args.inputs, 'filter');
-  const [KH, KW, Ci, Co] = filter.shape;
-  const K = KH * KW * Ci;
-  const dataFormat = (args.attrs as unknown as tf.Conv2DAttrs).dataFormat;
-  const chunk = Math.max(16, Math.floor(GEMM_RHS_FLOATS / K / 16) * 16);
-  if (K * Co <= GEMM_RHS_FLOATS || chunk >= Co || (dataFormat !== undefined && dataFormat !== 'NHWC')) {
-    return base.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
-  }
-  return withScratch(args.backend as BackendWasm, (s) => {
-    let out: Info | null = null;
-    for (let c0 = 0; c0 < Co; c0 += chunk) {
-      const nc = Math.min(chunk, Co - c0);
-      const wc = s.alloc([KH, KW, Ci, nc]);
-      {
-        const src = s.f32(filter);
-        const dst = s.f32(wc);
-        for (let k = 0; k < K; k++) dst.set(src.subarray(k * Co + c0, k * Co + c0 + nc), k * nc);
-      }
-      const y = s.run('Conv2D', { x, filter: wc }, args.attrs);
-      const [N, OH, OW] = y.shape;
-      if (!out) out = s.alloc([N, OH, OW, Co]);
-      const src = s.f32(y);
-      const dst = s.f32(out);
-      const M = N * OH * OW;
-      for (let m = 0; m < M; m++) dst.set(src.subarray(m * nc, (m + 1) * nc), m * Co + c0);
-      s.free(y);
-      s.free(wc);
+function chunkedConv2D(kernelName: 'Conv2D' | 'FusedConv2D'): tf.KernelFunc {
+  return (args) => {
+    const base = baseKernels.get(kernelName);
+    if (!base) throw new Error(`wasm ${kernelName}: tfjs kernel missing`);
+    const x = input(args.inputs, 'x');
+    const filter = input(args.inputs, 'filter');
+    const bias = args.inputs.bias;
+    const [KH, KW, Ci, Co] = filter.shape;
+    const K = KH * KW * Ci;
+    const dataFormat = (args.attrs as unknown as tf.Conv2DAttrs).dataFormat;
+    const chunk = Math.max(16, Math.floor(GEMM_RHS_FLOATS / K / 16) * 16);
+    if (
+      K * Co <= GEMM_RHS_FLOATS || chunk >= Co || (dataFormat !== undefined && dataFormat !== 'NHWC') ||
+      args.inputs.preluActivationWeights || (bias && bias.shape.length !== 1)
+    ) {
+      return base.kernelFunc(args) as Info;
     }
-    return out as Info;
-  });
+    return withScratch(args.backend as BackendWasm, (s) => {
+      let out: Info | null = null;
+      for (let c0 = 0; c0 < Co; c0 += chunk) {
+        const nc = Math.min(chunk, Co - c0);
+        const wc = s.alloc([KH, KW, Ci, nc]);
+        const bc = bias ? s.alloc([nc]) : null;
+        {
+          const src = s.f32(filter);
+          const dst = s.f32(wc);
+          for (let k = 0; k < K; k++) dst.set(src.subarray(k * Co + c0, k * Co + c0 + nc), k * nc);
+          if (bias && bc) s.f32(bc).set(s.f32(bias).subarray(c0, c0 + nc));
+        }
+        const inputs: tf.NamedTensorInfoMap = bc ? { x, filter: wc, bias: bc } : { x, filter: wc };
+        const y = s.run(kernelName, inputs, args.attrs);
+        const [N, OH, OW] = y.shape;
+        if (!out) out = s.alloc([N, OH, OW, Co]);
+        const src = s.f32(y);
+        const dst = s.f32(out);
+        const M = N * OH * OW;
+        for (let m = 0; m < M; m++) dst.set(src.subarray(m * nc, (m + 1) * nc), m * Co + c0);
+        s.free(y);
+        s.free(wc);
+        if (bc) s.free(bc);
+      }
+      return out as Info;
+    });
+  };
 }
 
 function conv2DBackpropFilterKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
@@ -662,6 +676,44 @@ function conv3DBackpropInputKernel(args: { inputs: tf.NamedTensorInfoMap; backen
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tile: tfjs's wasm kernel computes every output index (~10 ns/element); batch-norm gradients tile a
+// [C] vector to the activation's full size several times per step (~5% of a training iteration).
+// Here each axis is tiled by copying whole contiguous blocks, last axis first.
+
+function tileKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): Info {
+  const x = input(args.inputs, 'x');
+  const reps = (args.attrs as unknown as tf.TileAttrs).reps;
+  const backend = args.backend as BackendWasm;
+  if (x.dtype === 'string' || x.dtype === 'complex64') {
+    const base = baseKernels.get('Tile');
+    if (!base) throw new Error('wasm Tile: tfjs kernel missing');
+    return base.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
+  }
+  const shape = x.shape.slice();
+  const outShape = shape.map((d, i) => d * reps[i]);
+  const out = backend.makeOutput(outShape, x.dtype);
+  const heap = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array | Int32Array | Uint8Array;
+  const dst = heap(out);
+  dst.set(heap(x));
+  // Invariant: dst[0, size) holds x tiled along axes > d, with shape `shape`.
+  let size = shape.reduce((a, b) => a * b, 1);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const r = reps[d];
+    if (r === 1) continue;
+    const outer = shape.slice(0, d).reduce((a, b) => a * b, 1);
+    const inner = size / outer; // one block along axis d and everything after it
+    // Spread blocks from the back so nothing is overwritten before it is read.
+    for (let o = outer - 1; o >= 0; o--) {
+      const src = o * inner;
+      for (let k = r - 1; k >= 0; k--) dst.copyWithin((o * r + k) * inner, src, src + inner);
+    }
+    shape[d] *= r;
+    size *= r;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // cpu fallback for kernels wasm lacks
 
 function cpuFallback(kernelName: string): tf.KernelFunc {
@@ -699,12 +751,14 @@ let registered = false;
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   const own: Record<(typeof WASM_TRAINING_KERNELS)[number], tf.KernelFunc> = {
-    Conv2D: conv2DKernel as unknown as tf.KernelFunc,
+    Conv2D: chunkedConv2D('Conv2D'),
+    FusedConv2D: chunkedConv2D('FusedConv2D'),
     Conv2DBackpropFilter: conv2DBackpropFilterKernel as unknown as tf.KernelFunc,
     Conv2DBackpropInput: conv2DBackpropInputKernel as unknown as tf.KernelFunc,
     Conv3D: conv3DKernel as unknown as tf.KernelFunc,
     Conv3DBackpropInputV2: conv3DBackpropInputKernel as unknown as tf.KernelFunc,
     Conv3DBackpropFilterV2: conv3DBackpropFilterKernel as unknown as tf.KernelFunc,
+    Tile: tileKernel as unknown as tf.KernelFunc,
   };
   for (const [kernelName, kernelFunc] of Object.entries(own)) {
     const theirs = tf.getKernel(kernelName, 'wasm');

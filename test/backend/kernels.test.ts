@@ -129,6 +129,18 @@ function convCases(): Case[] {
     inputs: [{ shape: [1, 3, 3, 512], seed: seed++ }, { shape: [4, 4, 512, 520], seed: seed++ }],
     f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, explicit(1, 1, 1, 1)),
   });
+  cases.push({
+    name: 'fused conv2d + bias + leakyRelu, large filter (chunked)',
+    inputs: [{ shape: [2, 3, 3, 256], seed: seed++ }, { shape: [4, 4, 256, 300], seed: seed++ }, { shape: [300], seed: seed++ }],
+    f: (x, w, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 2, pad: explicit(1, 1, 1, 1), bias: b, activation: 'leakyrelu', leakyreluAlpha: 0.2 }),
+    grad: true,
+  });
+  cases.push({
+    name: 'fused conv2d + bias + leakyRelu, small filter',
+    inputs: [{ shape: [2, 6, 6, 3], seed: seed++ }, { shape: [4, 4, 3, 5], seed: seed++ }, { shape: [5], seed: seed++ }],
+    f: (x, w, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 2, pad: 'same', bias: b, activation: 'leakyrelu', leakyreluAlpha: 0.2 }),
+    grad: true,
+  });
   return cases;
 }
 
@@ -176,6 +188,7 @@ function opCases(): Case[] {
   const v = (shape: number[], seed: number) => ({ shape, seed });
   return [
     { name: 'matMul (dense)', inputs: [v([5, 7], 1), v([7, 3], 2)], f: (a, b) => tf.matMul(a, b), grad: true },
+    { name: 'fused matMul + bias', inputs: [v([5, 7], 41), v([7, 3], 42), v([3], 43)], f: (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c }), grad: true },
     { name: 'matMul transposed', inputs: [v([7, 5], 1), v([3, 7], 2)], f: (a, b) => tf.matMul(a, b, true, true), grad: true },
     {
       name: 'batch norm (training statistics)',
@@ -209,6 +222,8 @@ function opCases(): Case[] {
     { name: 'norm (gradient clipping)', inputs: [v([6, 7], 29)], f: (x) => tf.div(x, tf.norm(x)), grad: true },
     { name: 'gather (cpu fallback UnsortedSegmentSum in its gradient)', inputs: [v([6, 3], 30)], f: (x) => tf.gather(x, tf.tensor1d([4, 0, 4, 2], 'int32')), grad: true },
     { name: 'pad, tile, pow', inputs: [v([2, 3], 31)], f: (x) => tf.pow(tf.add(tf.square(tf.tile(tf.pad(x, [[1, 0], [0, 2]]), [2, 1])), 1), 1.5), grad: true },
+    { name: 'tile on every axis', inputs: [v([2, 3, 2], 33)], f: (x) => tf.tile(x, [2, 1, 3]), grad: true },
+    { name: 'tile int32 (cast back)', inputs: [v([3, 2], 34)], f: (x) => tf.cast(tf.tile(tf.cast(tf.mul(x, 10), 'int32'), [1, 3]), 'float32') },
     { name: 'logSumExp, softmax', inputs: [v([3, 6], 32)], f: (x) => tf.add(tf.softmax(x), tf.expandDims(tf.logSumExp(x, 1), 1)), grad: true },
   ];
 }
@@ -299,7 +314,7 @@ test('kernels: the wasm backend has every kernel the trainers need', async () =>
     'FusedBatchNorm', 'LeakyRelu', 'Relu', 'BatchMatMul', 'Softplus', 'Tanh', 'Sigmoid', 'Exp', 'Log', 'Sqrt', 'Rsqrt',
     'Sum', 'Mean', 'Max', 'Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Square', 'Maximum', 'Minimum',
     'Select', 'Greater', 'Transpose', 'Reshape', 'Concat', 'Slice', 'Pad', 'Tile', 'GatherV2', 'UnsortedSegmentSum',
-    'ClipByValue', 'Cast', 'Fill', 'Step', 'Neg', 'Pow', 'Prod', 'Abs', 'ZerosLike', 'OnesLike',
+    'ClipByValue', 'Cast', 'Tile', 'Fill', 'Step', 'Neg', 'Pow', 'Prod', 'Abs', 'ZerosLike', 'OnesLike',
   ];
   const missing = needed.filter((k) => !tf.getKernel(k, 'wasm') && !(k === 'Pad' && tf.getKernel('PadV2', 'wasm')));
   assert.deepEqual(missing, []);
