@@ -4,6 +4,7 @@ export * from './ranking';
 export * from './frechet';
 export * from './inception';
 export * from './classifier';
+export * from './generative-eval';
 export * from './texture';
 export * from './ood';
 export * from './ood-sets';

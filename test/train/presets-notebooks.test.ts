@@ -67,8 +67,8 @@ test('the large-scale presets are §4.1.2\'s networks: twice the channels of Tab
         assert.ok(bnCount(large[net]) > 0, `${prefix} ${net} has BN`);
       }
       // Table 5 (no BN in I and E) at the preset's own width has half the channels of 'large'
-      const firstConv = (m: Module) => m.trainable()[0].variable.shape;
-      assert.equal(firstConv(large.ebm)[3], 2 * firstConv(plain.ebm)[3]);
+      const firstConv = (m: Module) => m.trainable()[0].variable.shape as number[];
+      assert.equal(firstConv(large.ebm)[3], 2 * firstConv(plain.ebm)[3]!);
       if (objectArch === 'cifar') assert.ok(bnCount(large.ebm) > bnCount(plain.ebm));
     } finally {
       for (const m of [...Object.values(large), ...Object.values(object), ...Object.values(plain)]) m.dispose();
