@@ -114,12 +114,12 @@ export class AbpTrainer implements Trainer {
     if (!(options.langevin.delta > 0)) throw new UserError(`ABP: the Langevin step delta must be > 0 (got ${options.langevin.delta})`);
     this.opt = { generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizer) };
     this.state = new TrainerState(options.seed, this.opt);
-    this.latents = options.persistent
-      ? new PerExampleStore(
-          'abp.latents',
-          tf.tidy(() => tf.randomNormal([options.persistent!.examples, ...generator.latentShape], 0, 1, 'float32', deriveNoiseSeed(options.seed, NOISE_STREAM.prior))),
-        )
-      : null;
+    this.latents = null;
+    if (options.persistent) {
+      const init = tf.randomNormal([options.persistent.examples, ...generator.latentShape], 0, 1, 'float32', deriveNoiseSeed(options.seed, NOISE_STREAM.prior));
+      this.latents = new PerExampleStore('abp.latents', init);
+      init.dispose();
+    }
   }
 
   get seed(): number {

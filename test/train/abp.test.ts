@@ -91,6 +91,7 @@ test('inferential back-propagation samples the posterior of a linear-Gaussian ge
 
 test('ABP on the 8-Gaussian ring lowers the reconstruction error; persistent z; tensor count flat', async (tt) => {
   const ds = await loadDataset('toy2d-ring8', { limit: 256, seed: 2 });
+  const baseline = tf.memory().numTensors;
   const m = build();
   const evalX = ds.images.slice([0, 0], [64, 2]);
   const mse = () => tf.tidy(() => tf.mean(tf.squaredDifference(evalX, m.trainer.reconstruct(evalX))).dataSync()[0]);
@@ -112,6 +113,7 @@ test('ABP on the 8-Gaussian ring lowers the reconstruction error; persistent z; 
   x.dispose();
   evalX.dispose();
   m.dispose();
+  assert.equal(tf.memory().numTensors, baseline, 'trainer and generator free everything they made');
   ds.dispose();
 });
 
