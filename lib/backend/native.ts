@@ -19,6 +19,7 @@ import * as path from 'node:path';
 
 import * as tf from '@tensorflow/tfjs';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { padCopyKernel, sliceCopyKernel } from './copy-kernels';
 
 /** The addon's interface (lib/backend/native/src/*.cc). */
 interface NativeAddon {
@@ -711,6 +712,8 @@ function nativeKernelFuncs(): Map<string, tf.KernelFunc> {
     [tf.FusedBatchNorm, batchNormKernel],
     [tf.Select, selectKernel],
     [tf.Tile, tileKernel],
+    [tf.Slice, sliceCopyKernel],
+    [tf.PadV2, padCopyKernel],
   ]);
   for (const name of Object.keys(UNARY_CODE)) m.set(name, unaryKernel(name));
   for (const name of Object.keys(BINARY_CODE)) m.set(name, binaryKernel(name));
