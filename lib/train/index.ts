@@ -14,3 +14,4 @@ export * from './abp';
 export * from './incomplete';
 export * from './progressive';
 export * from './runner';
+export * from './presets-latent-notebooks';

