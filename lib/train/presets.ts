@@ -406,6 +406,7 @@ const TOY2D_OTHER_METHODS: TrainPreset[] = [
     lrDecay: 1,
     weightDecayGen: 0,
     generatorSteps: 3,
+    acdEntropyWeight: 1,
     acdReferenceStd: 1.5,
   },
   {
