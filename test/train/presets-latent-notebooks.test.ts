@@ -24,7 +24,7 @@ function expectValid(p: TrainPreset): void {
 }
 
 test('Ours, Ours(+) and the VAE are trained the same way; only the method, the inference rule and the scaling differ', () => {
-  for (const dataset of ['mnist', 'fashion-mnist']) {
+  for (const dataset of ['mnist', 'fashion-mnist', 'cifar10', 'celeba', 'lsun-bedroom']) {
     for (const s of SCALES) {
       const [ours, plus, vae] = LATENT_VARIANTS.map((v) => PRESETS[`${dataset}-latent-${v}-${s}`]);
       for (const p of [ours, plus, vae]) {
@@ -51,6 +51,10 @@ test('Ours, Ours(+) and the VAE are trained the same way; only the method, the i
     assert.equal(PRESETS[`${dataset}-latent-ours-paper`].width, 1);
     assert.equal(PRESETS[`${dataset}-latent-ours-paper`].batchSize, 100);
   }
+  // the paper's datasets at their sizes and networks (§5.1: CelebA 9,000 training faces at 64×64)
+  assert.deepEqual([PRESETS['cifar10-latent-ours-paper'].arch, PRESETS['cifar10-latent-ours-paper'].imageSize], ['cifar', 32]);
+  assert.deepEqual([PRESETS['celeba-latent-ours-paper'].arch, PRESETS['celeba-latent-ours-paper'].imageSize, PRESETS['celeba-latent-ours-paper'].dataLimit], ['celeba', 64, 9000]);
+  assert.deepEqual([PRESETS['lsun-bedroom-latent-vae-paper'].arch, PRESETS['lsun-bedroom-latent-vae-paper'].imageSize], ['celeba', 64]);
 });
 
 test('the VAE and the latent EBM start from identical generator and inference weights', () => {
