@@ -57,6 +57,9 @@ export class IncompleteDataTrainer implements Trainer {
     readonly inner: Trainer,
     opts: IncompleteDataOptions,
   ) {
+    if (inner.method === 'acd') {
+      throw new UserError('ACD learns no inference model, so it cannot complete occluded images (§4.4); use a triangle, vae, latent-ebm or abp preset with --set occlusion=…');
+    }
     const ms = opts.mask.shape;
     const xs = opts.observed.shape;
     const broadcastable = ms.length === xs.length && ms.every((d, i) => d === xs[i] || (d === 1 && i === ms.length - 1));

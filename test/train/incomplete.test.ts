@@ -130,6 +130,8 @@ test('incomplete-data errors name the fix', () => {
   assert.throws(() => w.trainingRecoveryError(), (e: unknown) => isUserError(e) && /no ground truth/.test((e as Error).message));
   assert.throws(() => new IncompleteDataTrainer(a.trainer, { observed: rows(flat, 0, 8), mask: tf.ones([8, 3]) }), (e: unknown) => isUserError(e) && /does not fit images/.test((e as Error).message));
   assert.throws(() => withOcclusion(a.trainer, x, 'B20', 1), (e: unknown) => isUserError(e) && /\[N, H, W, C\]/.test((e as Error).message));
+  const fakeAcd = { ...a.trainer, method: 'acd' } as unknown as Trainer;
+  assert.throws(() => new IncompleteDataTrainer(fakeAcd, { observed: rows(flat, 0, 8), mask: rows(mask, 0, 8) }), (e: unknown) => isUserError(e) && /ACD learns no inference model/.test((e as Error).message));
   x.dispose();
   w.dispose();
   a.dispose();
