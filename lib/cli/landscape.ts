@@ -8,6 +8,7 @@ import type { ImageDataset } from '../data/types';
 import { UserError } from '../errors';
 import { drawLandscape } from '../landscape/draw';
 import { landscapeToJson, mapLandscape, type LandscapeMethod, type LandscapeResult } from '../landscape/map';
+import { descentOptionsFromScale } from '../landscape/minima';
 import { ebmLandscapeScore } from '../landscape/score';
 import type { Ebm } from '../models/types';
 import { loadTrainedModels } from '../train/runner';
@@ -30,7 +31,7 @@ export interface RunLandscapeOptions {
 
 /**
  * Maps f_α from `starts` test images of `dataset`, writes landscape.json, landscape.svg and landscape.png
- * into `outDir`. Image-space descent in [-1, 1] with the settings the landscape tests validated.
+ * into `outDir`. Image-space descent in [-1, 1], settings from the energy's scale (see below).
  * @returns the purity summary line
  */
 export async function writeLandscape(ebm: Ebm, dataset: ImageDataset, outDir: string, opts: RunLandscapeOptions): Promise<string> {
@@ -39,12 +40,20 @@ export async function writeLandscape(ebm: Ebm, dataset: ImageDataset, outDir: st
   const labels = dataset.labels?.subarray(0, n);
   let result: LandscapeResult | undefined;
   try {
-    const dims = images.size / n;
-    result = await mapLandscape(ebmLandscapeScore(ebm), { images, labels }, {
+    const score = ebmLandscapeScore(ebm);
+    // Descent and attraction–diffusion settings follow this energy's own scale (lib/landscape
+    // descentOptionsFromScale, adSettingsFromScale): ‖∇E‖ on MNIST grows from ~0.2 to tens during training,
+    // so no fixed η suits every checkpoint; and in 784-D fixed AD settings of 2-D size (α 0.05, T 0.01)
+    // put a chain's resting distance D·T/α ≈ 157 from its target, far beyond the 5–20 between minima.
+    // AD derives α from the straight-line slopes, T so that D·T/α is 5% of the closest pair, η so that
+    // 300 steps of the magnet cover twice the farthest pair; one chain each way per pair, 4 nearest pairs.
+    const descent = await descentOptionsFromScale(score, images, { clamp: [-1, 1], maxSteps: 300 });
+    result = await mapLandscape(score, { images, labels }, {
       method: opts.method,
-      descent: { stepSize: 0.01, maxSteps: 300, tol: 1e-3 * Math.sqrt(dims), clamp: [-1, 1], mergeDistance: 0.05 * Math.sqrt(dims) },
+      descent,
       linear: { resolution: 20 },
-      ad: { alpha: 0.05, steps: 200, stepSize: 0.005, temperature: 0.01, trials: 2, clamp: [-1, 1], seed: opts.seed },
+      ad: { steps: 300, trials: 1, clamp: [-1, 1], seed: opts.seed },
+      pairs: opts.method === 'ad' ? { nearest: 4 } : 'all',
       maxMinima: opts.minima,
       cut: { basins: opts.basins },
       onProgress: opts.onProgress,

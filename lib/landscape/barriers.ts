@@ -430,6 +430,80 @@ export async function adBarriers(
   return { size: m, matrix: barrierMatrix(m, ends, ps, best), pairs: ps, values: best, successes, trials: trials * dirs, radius };
 }
 
+/** What attraction–diffusion settings are derived from: the size of the space and of the landscape. */
+export interface AdScale {
+  /** D, the dimension the chains move in. */
+  dims: number;
+  /** Shortest and longest distance between the minima of a pair. */
+  minDistance: number;
+  maxDistance: number;
+  /** The median over pairs of the mean climbing slope, E per unit distance, from the lower minimum of a
+   * pair up to the highest point of the straight line to the other (from `linearBarriers`). */
+  slope: number;
+}
+
+export type AdSettings = Required<Pick<AdBarrierOptions, 'alpha' | 'temperature' | 'stepSize' | 'steps' | 'radius'>>;
+
+/**
+ * The scale of a landscape as attraction–diffusion needs it, from the pairs' distances and their
+ * straight-line barriers.
+ * @param minima [M, ...shape]; not disposed
+ */
+export async function barrierScale(minima: tf.Tensor, linear: LinearBarrierResult): Promise<AdScale> {
+  const m = minima.shape[0];
+  const d = exampleSize(minima);
+  if (linear.pairs.length === 0) throw new UserError('barrierScale: no pairs of minima; attraction–diffusion needs at least two minima');
+  const flat = minima.reshape([m, d]);
+  const dist = await pairDistances(flat, linear.pairs);
+  flat.dispose();
+  const energy = (i: number): number => linear.matrix[i * m + i];
+  const slopes = linear.pairs.map(([i, j], q) => {
+    const lowAtI = energy(i) <= energy(j);
+    // Distance climbed from the lower end to the line's highest point (the whole line if that is an end).
+    const g = linear.argmax[q];
+    const climb = g > 0 && g < 1 ? (lowAtI ? g : 1 - g) : 1;
+    return (linear.values[q] - Math.min(energy(i), energy(j))) / Math.max(climb * dist[q], 1e-12);
+  });
+  slopes.sort((a, b) => a - b);
+  return {
+    dims: d,
+    minDistance: Math.min(...dist),
+    maxDistance: Math.max(...dist),
+    slope: slopes[Math.floor((slopes.length - 1) / 2)],
+  };
+}
+
+/**
+ * Attraction–diffusion settings from a landscape's scale, the rule of thumb of ADELM (Hill, Nijkamp & Zhu
+ * 2019) made explicit for D dimensions. Fields given in `fixed` are kept; the others are derived in order:
+ *  - α = 1.5 × slope: the magnet out-pulls the typical straight-line climb by half again. A pair whose
+ *    straight line is steeper has to be bypassed through a lower valley — finding those is what
+ *    attraction–diffusion is for — or counts as not connected (+∞). A much larger α drags every chain
+ *    along the straight line (the linear barrier); a much smaller one keeps chains in their own basin.
+ *  - T = α·d_min·min(0.05/D, 0.005): a chain held only by the magnet settles at distance ≈ D·T/α from its
+ *    target (the mode of r^(D−1)·e^(−αr/T)); 0.05/D keeps that at 5% of the closest pair's distance. In
+ *    784-D a temperature of the 2-D tests' size (0.02 with α ≈ 1) would leave chains ~300 from their
+ *    target while MNIST minima are 5–20 apart. In few dimensions 0.005 keeps T a few % of a barrier
+ *    (α·d_min is several times the typical barrier height), so chains do not hop barriers thermally.
+ *  - η = 2·d_max/(steps·α): the magnet alone moves a chain η·α per step, so the budget covers twice the
+ *    longest pair's distance (detours included).
+ *  - radius = min(2·(D·T/α + η·α), d_min/2): arriving means being as close as the magnet's own spread and
+ *    step allow, always well inside the gap to the nearest other minimum.
+ * @param fixed e.g. { steps: 300 } (default 500) or an α chosen by hand
+ */
+export function adSettingsFromScale(scale: AdScale, fixed: Partial<AdSettings> = {}): AdSettings {
+  const { dims, minDistance, maxDistance, slope } = scale;
+  if (!(minDistance > 0 && maxDistance >= minDistance)) {
+    throw new UserError(`adSettingsFromScale: distances between minima must be positive (got ${minDistance}..${maxDistance}); merge duplicate minima first`);
+  }
+  const steps = fixed.steps ?? 500;
+  const alpha = fixed.alpha ?? 1.5 * Math.max(slope, 1e-6);
+  const temperature = fixed.temperature ?? alpha * minDistance * Math.min(0.05 / dims, 0.005);
+  const stepSize = fixed.stepSize ?? (2 * maxDistance) / (steps * alpha);
+  const radius = fixed.radius ?? Math.min(2 * ((dims * temperature) / alpha + stepSize * alpha), minDistance / 2);
+  return { alpha, temperature, stepSize, steps, radius };
+}
+
 /** ‖x_i − x_j‖ for each pair, on the backend. @param flat [M, D] */
 async function pairDistances(flat: tf.Tensor, pairs: readonly MinimaPair[], chunk = 4096): Promise<Float32Array> {
   const out = new Float32Array(pairs.length);

@@ -1,8 +1,8 @@
 /** Public API of lib/landscape (re-exported from lib/index.ts): energy-landscape mapping and disconnectivity graphs. */
 export type { LandscapeScoreFn, LandscapeGeneratorFn } from './score';
 export { ebmLandscapeScore, latentLandscapeScore, energyAndGradient } from './score';
-export type { FindMinimaOptions, MinimaResult } from './minima';
-export { findMinima, restrictMinima, mergeNearDuplicates } from './minima';
+export type { FindMinimaOptions, MinimaResult, DescentScaleOptions } from './minima';
+export { findMinima, restrictMinima, mergeNearDuplicates, descentOptionsFromScale } from './minima';
 export type {
   MinimaPair,
   BarrierResult,
@@ -10,8 +10,10 @@ export type {
   AdBarrierResult,
   LinearBarrierOptions,
   AdBarrierOptions,
+  AdScale,
+  AdSettings,
 } from './barriers';
-export { linearBarriers, adBarriers, allMinimaPairs, barrierMatrix } from './barriers';
+export { linearBarriers, adBarriers, allMinimaPairs, barrierMatrix, barrierScale, adSettingsFromScale } from './barriers';
 export type {
   LandscapeTree,
   LandscapeTreeNode,
@@ -39,7 +41,7 @@ export type {
   LandscapeResult,
   LandscapeJson,
 } from './map';
-export { mapLandscape, nearestPairs, landscapeToJson } from './map';
+export { mapLandscape, landscapeFromBarriers, nearestPairs, landscapeToJson } from './map';
 export type { LandscapeDrawing, LandscapeColumnImages, DrawLandscapeOptions } from './draw';
 export { drawLandscape } from './draw';
 export type { ModeCoverage, ModeMinima, MinimaNearModesOptions } from './modes';

@@ -6,11 +6,15 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import {
   AdBarrierOptions,
+  AdScale,
+  AdSettings,
   BarrierResult,
   LinearBarrierOptions,
   MinimaPair,
   adBarriers,
+  adSettingsFromScale,
   allMinimaPairs,
+  barrierScale,
   linearBarriers,
 } from './barriers';
 import { FindMinimaOptions, MinimaResult, findMinima, restrictMinima } from './minima';
@@ -42,8 +46,13 @@ export interface MapLandscapeOptions {
   /** 'linear' (the paper's barrier, default) or 'ad' (attraction–diffusion; needs `ad`). */
   method?: LandscapeMethod;
   linear?: Omit<LinearBarrierOptions, 'onProgress' | 'signal'>;
-  /** `space: 'latent'` is not available here: minima are found in the data's space. */
-  ad?: Omit<AdBarrierOptions, 'onProgress' | 'signal' | 'space' | 'generator'>;
+  /**
+   * Attraction–diffusion settings for method 'ad'. Any of alpha, temperature, stepSize, steps, radius left
+   * out is derived from the landscape's scale (`adSettingsFromScale`: pair distances and straight-line
+   * slopes), so `{}` works in any dimension. `space: 'latent'` is not available here: minima are found in
+   * the data's space.
+   */
+  ad?: Partial<Omit<AdBarrierOptions, 'onProgress' | 'signal' | 'space' | 'generator'>>;
   /** Default 'all' for linear, { nearest: 8 } for attraction–diffusion. */
   pairs?: LandscapePairs;
   /** Keep at most this many minima (the most visited, then the deepest) for the barrier stage (default all). */
@@ -72,6 +81,11 @@ export interface LandscapeResult {
   purity?: BasinPurity;
   sizes: BasinSizeStats;
   minMembers: number;
+  /** Method 'ad' only: the same minima and pairs with straight-line barriers (the paper's estimate), mapped
+   * the same way, for a side-by-side comparison. Shares `minima` with this result: dispose it once. */
+  linear?: LandscapeResult;
+  /** Method 'ad' only: the settings used and the scale they were derived from. */
+  adSettings?: AdSettings & { trials: number; scale: AdScale };
 }
 
 /**
@@ -111,45 +125,76 @@ export async function mapLandscape(
     const pairSpec = opts.pairs ?? (method === 'linear' ? 'all' : { nearest: 8 });
     const pairs = pairSpec === 'all' ? allMinimaPairs(m) : await nearestPairs(minima.minima, pairSpec.nearest);
     const onProgress = (d: number, t: number): void => opts.onProgress?.('barriers', d, t);
-    let barriers: BarrierResult;
+    const finish = (method: LandscapeMethod, barriers: BarrierResult): LandscapeResult =>
+      landscapeFromBarriers(method, minima, barriers, data.labels, { cut: opts.cut, minMembers });
     switch (method) {
       case 'linear':
-        barriers = await linearBarriers(score, minima.minima, pairs, { ...opts.linear, onProgress, signal: opts.signal });
-        break;
-      case 'ad':
-        if (!opts.ad) throw new UserError("mapLandscape: method 'ad' needs attraction–diffusion settings: pass { ad: { alpha, steps, stepSize, temperature } }");
-        barriers = await adBarriers(score, minima.minima, pairs, { ...opts.ad, space: 'image', onProgress, signal: opts.signal });
-        break;
+        return finish('linear', await linearBarriers(score, minima.minima, pairs, { ...opts.linear, onProgress, signal: opts.signal }));
+      case 'ad': {
+        // The straight-line barriers come first: cheap next to diffusion, they set the scale of the
+        // settings not given, and they are the paper's estimate to compare with.
+        const linear = await linearBarriers(score, minima.minima, pairs, { ...opts.linear, signal: opts.signal });
+        if (pairs.length === 0) {
+          // One minimum: nothing to diffuse between.
+          const result = finish('ad', linear);
+          result.linear = finish('linear', linear);
+          return result;
+        }
+        const given = opts.ad ?? {};
+        const scale = await barrierScale(minima.minima, linear);
+        const settings = adSettingsFromScale(scale, given);
+        const ad = await adBarriers(score, minima.minima, pairs, { ...given, ...settings, space: 'image', onProgress, signal: opts.signal });
+        const result = finish('ad', ad);
+        result.linear = finish('linear', linear);
+        result.adSettings = { ...settings, trials: ad.trials, scale };
+        return result;
+      }
       default: {
         const never: never = method;
         throw new UserError(`mapLandscape: unknown method '${String(never)}'; use 'linear' or 'ad'`);
       }
     }
-
-    const tree = buildTree(minima.energies, barriers.matrix, { members: minima.counts });
-    const cutSpec = opts.cut ?? { basins: 20 };
-    const epsilon = 'epsilon' in cutSpec ? cutSpec.epsilon : epsilonForBasins(tree, cutSpec.basins);
-    const cut = cutTree(tree, epsilon);
-    const members = basinMembers(cut.basins, minima.assignment, minima.finalEnergies);
-    const result: LandscapeResult = {
-      method,
-      minima,
-      barriers,
-      tree,
-      cut,
-      members,
-      sizes: basinSizeStats(members.map((l) => l.length), minMembers),
-      minMembers,
-    };
-    if (data.labels) {
-      result.purity = basinPurity(members, data.labels, { minMembers });
-      result.minimaLabels = majorityLabels(minima.assignment, data.labels, m);
-    }
-    return result;
   } catch (e) {
     minima.minima.dispose();
     throw e;
   }
+}
+
+/**
+ * The tree, basins, members and purity of minima joined by the given barriers (the second half of
+ * `mapLandscape`, for barriers estimated elsewhere). The result holds `minima` as given.
+ */
+export function landscapeFromBarriers(
+  method: LandscapeMethod,
+  minima: MinimaResult,
+  barriers: BarrierResult,
+  labels: ArrayLike<number> | undefined,
+  opts: { cut?: LandscapeCut; minMembers?: number } = {},
+): LandscapeResult {
+  const minMembers = opts.minMembers ?? 4;
+  const tree = buildTree(minima.energies, barriers.matrix, { members: minima.counts });
+  const cutSpec = opts.cut ?? { basins: 20 };
+  const epsilon = 'epsilon' in cutSpec ? cutSpec.epsilon : epsilonForBasins(tree, cutSpec.basins);
+  const cut = cutTree(tree, epsilon);
+  const members = basinMembers(cut.basins, minima.assignment, minima.finalEnergies);
+  const result: LandscapeResult = {
+    method,
+    minima,
+    barriers,
+    tree,
+    cut,
+    members,
+    sizes: basinSizeStats(members.map((l) => l.length), minMembers),
+    minMembers,
+  };
+  if (labels) {
+    if (labels.length !== minima.assignment.length) {
+      throw new UserError(`landscapeFromBarriers: ${labels.length} labels for ${minima.assignment.length} starts; pass one label per start`);
+    }
+    result.purity = basinPurity(members, labels, { minMembers });
+    result.minimaLabels = majorityLabels(minima.assignment, labels, minima.energies.length);
+  }
+  return result;
 }
 
 /** Each minimum paired with its k nearest others (Euclidean), each unordered pair once. */
@@ -215,6 +260,8 @@ export interface LandscapeJson {
   purity: { overall: number; mean: number; counted: number; minMembers: number } | null;
   sizes: LandscapeResult['sizes'];
   descent: { starts: number; converged: number; meanSteps: number };
+  /** Method 'ad': the settings used and the scale they came from. */
+  adSettings?: LandscapeResult['adSettings'];
 }
 
 /** A plain-JSON copy of a landscape, to save next to the figures. */
@@ -271,5 +318,6 @@ export function landscapeToJson(result: LandscapeResult): LandscapeJson {
       converged: minima.converged.reduce((a, b) => a + b, 0),
       meanSteps: minima.steps.length ? steps / minima.steps.length : 0,
     },
+    ...(result.adSettings ? { adSettings: result.adSettings } : {}),
   };
 }

@@ -265,3 +265,54 @@ function checkDescentOptions(o: FindMinimaOptions): void {
   }
   if (o.clamp && !(o.clamp[0] < o.clamp[1])) throw new UserError(`findMinima: clamp must be [lo, hi] with lo < hi (got [${o.clamp.join(', ')}])`);
 }
+
+export interface DescentScaleOptions {
+  /** Steps before an unconverged descent stops (default 300). */
+  maxSteps?: number;
+  clamp?: readonly [number, number];
+  /** Starts the gradient scale is measured on (default the first 64). */
+  sample?: number;
+  batchSize?: number;
+}
+
+/**
+ * Steepest-descent settings from the energy's own scale, so the same rule fits an EBM early in training
+ * (‖∇E‖ ≈ 0.2 on MNIST) and late (‖∇E‖ of tens), and any dimension D. With g₀ the median ‖∇E‖ over the
+ * sampled starts:
+ *  - η = 0.01·√D / g₀: the first step from a typical start moves 1% of √D (0.28 for 28×28 images in
+ *    [−1, 1], whose pairwise distances are ~10–20), small enough to follow the descent path, large
+ *    enough to reach a minimum some units away within a few hundred steps;
+ *  - tol = 0.02·g₀: converged once the (projected) gradient has fallen to 2% of a typical start's;
+ *  - mergeDistance = 0.05·√D: ends closer than an RMS difference of 0.05 per coordinate (2.5% of the
+ *    [−1, 1] range) are the same minimum.
+ * @param starts [N, ...shape]; not disposed
+ */
+export async function descentOptionsFromScale(
+  score: LandscapeScoreFn,
+  starts: tf.Tensor,
+  opts: DescentScaleOptions = {},
+): Promise<FindMinimaOptions & { gradientScale: number }> {
+  const n = starts.shape[0];
+  if (n === 0) throw new UserError('descentOptionsFromScale: no starts given');
+  const d = exampleSize(starts);
+  const k = Math.min(n, opts.sample ?? 64);
+  const norms = tf.tidy(() => {
+    const { grad } = energyAndGradient(score, starts.slice(0, k));
+    return grad.reshape([k, d]).square().sum(1).sqrt();
+  });
+  const host = Array.from(await norms.data()).sort((a, b) => a - b);
+  norms.dispose();
+  const g0 = host[Math.floor((k - 1) / 2)];
+  if (!(g0 > 0 && Number.isFinite(g0))) {
+    throw new UserError(`descentOptionsFromScale: the energy's gradient at the starts is ${g0}; the landscape is flat (or broken) there, pass descent settings by hand`);
+  }
+  return {
+    stepSize: (0.01 * Math.sqrt(d)) / g0,
+    tol: 0.02 * g0,
+    maxSteps: opts.maxSteps ?? 300,
+    mergeDistance: 0.05 * Math.sqrt(d),
+    ...(opts.clamp ? { clamp: opts.clamp } : {}),
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+    gradientScale: g0,
+  };
+}

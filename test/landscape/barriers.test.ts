@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { adBarriers, allMinimaPairs, linearBarriers } from '../../lib/landscape/barriers';
+import { adBarriers, adSettingsFromScale, allMinimaPairs, barrierScale, linearBarriers } from '../../lib/landscape/barriers';
 import { isUserError } from '../../lib/errors';
 import { Well, collinearReference, collinearWells, golden, onLine, seededVector, unit, wellsEnergy, wellsScore } from './wells';
 
@@ -129,6 +129,60 @@ test("attraction–diffusion in a generator's latent space diffuses z under E(g(
   assert.ok(Math.abs(ad.values[0] - ref.saddle) < 0.1 * height, `latent AD ${ad.values[0]} vs ${ref.saddle}`);
   await assert.rejects(adBarriers(wellsScore(HILL), z, [[0, 1]], { alpha: 1, steps: 1, stepSize: 0.1, temperature: 0, space: 'latent' }), (e) => isUserError(e) && /generator/.test(e.message));
   z.dispose();
+});
+
+test('adSettingsFromScale: α, T, η and radius from the rule of thumb; given fields are kept', () => {
+  const s = adSettingsFromScale({ dims: 784, minDistance: 4, maxDistance: 16, slope: 2 });
+  // α = 1.5·2; T = α·d_min·0.05/D; η = 2·d_max/(500·α); radius = 2·(D·T/α + η·α) (below d_min/2 = 2).
+  assert.equal(s.alpha, 3);
+  assert.ok(Math.abs(s.temperature - (3 * 4 * 0.05) / 784) < 1e-15);
+  assert.ok(Math.abs(s.stepSize - 32 / 1500) < 1e-15);
+  assert.equal(s.steps, 500);
+  assert.ok(Math.abs(s.radius - 2 * (0.2 + 0.064)) < 1e-12, `radius ${s.radius}`);
+  // The chain's equilibrium distance D·T/α is 5% of the closest pair, whatever D.
+  assert.ok(Math.abs((784 * s.temperature) / s.alpha - 0.2) < 1e-12);
+  // In 2-D the temperature cap (0.005·α·d_min) applies; fixed fields win and the rest follow them.
+  const t = adSettingsFromScale({ dims: 2, minDistance: 4, maxDistance: 4, slope: 2 }, { alpha: 1, steps: 200 });
+  assert.equal(t.alpha, 1);
+  assert.ok(Math.abs(t.temperature - 0.02) < 1e-15);
+  assert.ok(Math.abs(t.stepSize - 8 / 200) < 1e-15);
+  assert.equal(adSettingsFromScale({ dims: 2, minDistance: 4, maxDistance: 4, slope: 2 }, { radius: 0.1 }).radius, 0.1);
+  assert.throws(() => adSettingsFromScale({ dims: 2, minDistance: 0, maxDistance: 1, slope: 1 }), isUserError);
+});
+
+/** The hill landscape embedded in 784-D along a random plane: the saddle ring is unchanged (rotational symmetry about the wells' axis). */
+function hill784() {
+  const u = unit(seededVector(784, 11));
+  const v0 = seededVector(784, 12);
+  const dot = v0.reduce((a, x, i) => a + x * u[i], 0);
+  const v = unit(v0.map((x, i) => x - dot * u[i]));
+  const base = seededVector(784, 13, 0.2);
+  const at = (p: readonly number[]): number[] => base.map((b, i) => b + p[0] * u[i] + p[1] * v[i]);
+  return { wells: HILL.map((w) => ({ ...w, center: at(w.center) })), at };
+}
+
+test('784-D: settings derived from the landscape carry attraction–diffusion round the hill to the saddle', async () => {
+  const ref = hillReference();
+  const { wells, at } = hill784();
+  const score = wellsScore(wells);
+  const minima = tf.tensor(ref.minima.map(at).flat(), [2, 28, 28, 1]);
+  const linear = await linearBarriers(score, minima, [[0, 1]], { resolution: 21 });
+  const scale = await barrierScale(minima, linear);
+  assert.equal(scale.dims, 784);
+  assert.ok(Math.abs(scale.minDistance - 2 * ref.minima[1][0]) < 1e-3, `distance ${scale.minDistance}`);
+  // Mean climb from a minimum to the hill top at γ = ½.
+  assert.ok(Math.abs(scale.slope - (linear.values[0] - ref.minEnergy) / ref.minima[1][0]) < 1e-3);
+  const settings = adSettingsFromScale(scale);
+  // The old fixed settings (α 0.05, T 0.01) would put the success radius at 2·D·T/α ≈ 314, far beyond the minima's distance.
+  assert.ok(settings.radius < scale.minDistance / 2);
+  const before = tf.memory().numTensors;
+  const ad = await adBarriers(score, minima, [[0, 1]], { ...settings, trials: 4, seed: 7 });
+  assert.equal(tf.memory().numTensors, before);
+  const height = ref.saddle - ref.minEnergy;
+  assert.ok(ad.successes[0] >= 6, `${ad.successes[0]} of 8 chains arrived`);
+  assert.ok(linear.values[0] > ref.saddle + 0.5 * height, 'the straight line climbs the hill');
+  assert.ok(ad.values[0] > ref.saddle - 0.02 * height && ad.values[0] < ref.saddle + 0.1 * height, `AD ${ad.values[0]} vs saddle ${ref.saddle} (height ${height})`);
+  minima.dispose();
 });
 
 test('invalid pairs and options are user errors', async () => {

@@ -104,6 +104,31 @@ test('attraction–diffusion mapping between nearest minima gives the same tree'
   images.dispose();
 });
 
+test("method 'ad' with derived settings: the linear mapping of the same minima alongside, settings recorded", async () => {
+  const { score, ref, points } = setup(2, 4, 0.5);
+  const images = tf.tensor2d(points);
+  const before = tf.memory().numTensors;
+  const r = await mapLandscape(score, { images }, { descent: DESCENT, method: 'ad', ad: { trials: 2, seed: 3 }, pairs: { nearest: 1 }, cut: { basins: 2 }, minMembers: 1 });
+  assert.equal(tf.memory().numTensors, before + 1, 'one minima tensor, shared by both mappings');
+  assert.equal(r.linear!.minima, r.minima);
+  assert.equal(r.linear!.method, 'linear');
+  assert.deepEqual(r.linear!.barriers.pairs, r.barriers.pairs);
+  const s = r.adSettings!;
+  assert.ok(s.alpha > 0 && s.temperature > 0 && s.radius < s.scale.minDistance / 2, JSON.stringify(s));
+  assert.equal(s.trials, 4);
+  // Collinear wells: the straight line is the minimum-energy path, so both estimates find the saddles.
+  for (const res of [r, r.linear!]) {
+    for (const [i, j] of res.barriers.pairs) {
+      const k = Math.min(WELL_OF_MINIMUM[i], WELL_OF_MINIMUM[j]);
+      const height = ref.saddles[k].energy - ref.minima[k].energy;
+      assert.ok(Math.abs(res.barriers.matrix[i * 4 + j] - ref.saddles[k].energy) < 0.1 * height, `${res.method} ${res.barriers.matrix[i * 4 + j]} vs ${ref.saddles[k].energy}`);
+    }
+  }
+  assert.deepEqual(landscapeToJson(r).adSettings, s);
+  r.minima.minima.dispose();
+  images.dispose();
+});
+
 test('maxMinima keeps the most visited minima; starts of dropped ones belong to no basin', async () => {
   const { score, points } = setup(2, 3, 0.5);
   const extra = [[-6, 0.1], [-6, -0.1], [-3, 0.2]]; // wells 0 and 1 get more starts
@@ -125,7 +150,7 @@ test('nearestPairs and user errors', async () => {
   const score = wellsScore([{ center: [0, 0], amplitude: 1, sigma: 1 }]);
   await assert.rejects(mapLandscape(score, { images: m, labels: [1] }, { descent: DESCENT }), (e) => isUserError(e) && /labels/.test(e.message));
   const before = tf.memory().numTensors;
-  await assert.rejects(mapLandscape(score, { images: m }, { descent: DESCENT, method: 'ad' }), (e) => isUserError(e) && /alpha/.test(e.message));
+  await assert.rejects(mapLandscape(score, { images: m }, { descent: DESCENT, method: 'ad', ad: { alpha: 0 } }), (e) => isUserError(e) && /alpha/.test(e.message));
   assert.equal(tf.memory().numTensors, before, 'a failed mapping frees its minima');
   m.dispose();
 });

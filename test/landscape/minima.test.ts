@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { findMinima, mergeNearDuplicates, restrictMinima } from '../../lib/landscape/minima';
+import { descentOptionsFromScale, findMinima, mergeNearDuplicates, restrictMinima } from '../../lib/landscape/minima';
 import { isUserError } from '../../lib/errors';
 import { collinearReference, collinearWells, jitteredStarts, onLine, seededVector, unit, wellsScore } from './wells';
 
@@ -135,4 +135,38 @@ test('bad options and a score of the wrong shape are user errors', async () => {
   const bad = (x: tf.Tensor): tf.Tensor1D => x.sum() as unknown as tf.Tensor1D;
   await assert.rejects(findMinima(bad, starts, { stepSize: 0.1, maxSteps: 10, tol: 1e-3 }), (e) => isUserError(e) && /shape \[N\]/.test(e.message));
   starts.dispose();
+});
+
+test('descentOptionsFromScale: η ∝ 1/‖∇E‖ so a scaled energy descends the same path, in any dimension', async () => {
+  for (const d of [2, 784]) {
+    const base = d === 2 ? [0, 0] : seededVector(d, 3, 0.3);
+    const u = d === 2 ? [1, 0] : unit(seededVector(d, 4));
+    const wells = collinearWells(base, u, POS, AMP, SIGMA);
+    const { points } = jitteredStarts(wells.map((w) => w.center), 4, d === 2 ? 0.6 : 0.03, 7);
+    const starts = tf.tensor2d(points);
+    const ends: number[][][] = [];
+    const steps: number[] = [];
+    for (const k of [1, 100]) {
+      const w = wellsScore(wells);
+      const score = (x: tf.Tensor) => tf.tidy(() => w(x).mul(k) as tf.Tensor1D);
+      const o = await descentOptionsFromScale(score, starts, { maxSteps: 3000 });
+      assert.ok(o.stepSize * o.gradientScale > 0.0099 * Math.sqrt(d) && o.stepSize * o.gradientScale < 0.0101 * Math.sqrt(d), 'first step 1% of √D');
+      assert.ok(Math.abs(o.tol / o.gradientScale - 0.02) < 1e-12);
+      assert.ok(Math.abs(o.mergeDistance! - 0.05 * Math.sqrt(d)) < 1e-12);
+      const r = await findMinima(score, starts, o);
+      assert.equal(r.energies.length, 4, `${d}-D ×${k}: four minima`);
+      assert.equal(r.converged.reduce((a, b) => a + b, 0), points.length, `${d}-D ×${k}: every start converged`);
+      ends.push((await r.minima.array()) as number[][]);
+      steps.push(r.steps.reduce((a, b) => a + b, 0));
+      r.minima.dispose();
+    }
+    // Scaling E by 100 scales ∇E and 1/η alike: the same minima, the same number of steps.
+    ends[0].forEach((p, i) => assert.ok(distance(p, ends[1][i]) < 1e-3, `${d}-D minimum ${i}`));
+    assert.ok(Math.abs(steps[0] - steps[1]) <= 0.02 * steps[0], `${d}-D steps ${steps}`);
+    starts.dispose();
+  }
+  const flat = wellsScore([{ center: [0, 0], amplitude: 0, sigma: 1 }]);
+  const z = tf.zeros([3, 2]);
+  await assert.rejects(descentOptionsFromScale(flat, z), (e) => isUserError(e) && /flat/.test(e.message));
+  z.dispose();
 });
