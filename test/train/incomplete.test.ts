@@ -72,7 +72,7 @@ for (const [name, make] of [['VAE (refill procedure)', vae], ['ABP (observed-pix
     train(w, 20, 40);
     counts.push(tf.memory().numTensors);
     assert.equal(counts[1], counts[0], 'tensor count flat over 20 iterations');
-    hist.push(...train(w, 40, 160));
+    hist.push(...train(w, 40, 110));
     const after = w.trainingRecoveryError();
     // Held-out images: recover() keeps observed pixels and fills the rest.
     const xt = rows(flat, N, 32);
