@@ -2,6 +2,7 @@
 export type { PlotlyFigure } from './plotly';
 export { plotlyBundle, plotlyScriptTag, plotDivHtml, newPlotId } from './plotly';
 export * from './figures';
+export * from './scatter';
 export * from './grid';
 export * from './progress';
 export * from './export';
