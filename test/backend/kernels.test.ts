@@ -131,10 +131,24 @@ function convCases(): Case[] {
   });
   cases.push({
     name: 'fused conv2d + bias + leakyRelu, large filter (chunked)',
-    inputs: [{ shape: [2, 3, 3, 256], seed: seed++ }, { shape: [4, 4, 256, 300], seed: seed++ }, { shape: [300], seed: seed++ }],
+    inputs: [{ shape: [1, 3, 3, 256], seed: seed++ }, { shape: [4, 4, 256, 300], seed: seed++ }, { shape: [300], seed: seed++ }],
     f: (x, w, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 2, pad: explicit(1, 1, 1, 1), bias: b, activation: 'leakyrelu', leakyreluAlpha: 0.2 }),
+  });
+  // Few output pixels and a long inner size take the im2col + GEMM path on wasm (several tap groups).
+  cases.push({
+    name: 'conv2d 1x7x7x160 k4 →24 s2 pads 1 (im2col GEMM)',
+    inputs: [{ shape: [1, 7, 7, 160], seed: seed++ }, { shape: [4, 4, 160, 24], seed: seed++ }],
+    f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, explicit(1, 1, 1, 1)),
     grad: true,
   });
+  for (const activation of ['leakyrelu', 'relu', 'linear'] as const) {
+    cases.push({
+      name: `fused conv2d + bias + ${activation} 1x7x7x150 k4 →20 s2 (im2col GEMM)`,
+      inputs: [{ shape: [1, 7, 7, 150], seed: seed++ }, { shape: [4, 4, 150, 20], seed: seed++ }, { shape: [20], seed: seed++ }],
+      f: (x, w, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 2, pad: 'same', bias: b, activation, leakyreluAlpha: 0.1 }),
+      grad: true,
+    });
+  }
   cases.push({
     name: 'fused conv2d + bias + leakyRelu, small filter',
     inputs: [{ shape: [2, 6, 6, 3], seed: seed++ }, { shape: [4, 4, 3, 5], seed: seed++ }, { shape: [5], seed: seed++ }],
@@ -244,7 +258,8 @@ test('kernels: both wasm formulations of each conv gradient agree with cpu', asy
     { backpropInput: 'subpixel', backpropFilter: 'dilated' },
     { backpropInput: 'gemm', backpropFilter: 'gemm' },
   ] as const;
-  const cases = convCases().filter((c) => c.grad);
+  // The backprop kernels only (the fused / GEMM / chunked cases test forward paths, covered above).
+  const cases = convCases().filter((c) => c.grad && !/fused|GEMM|chunked/.test(c.name));
   for (const f of formulations) {
     await t.test(`${f.backpropInput} / ${f.backpropFilter}`, async (tf_) => {
       const prev = setWasmConvStrategy(f);
