@@ -1,21 +1,28 @@
 /**
  * Training kernels for the wasm backend.
  *
- * tfjs-backend-wasm 4.22 can run the forward pass of the papers' networks fast (XNNPACK) but not
+ * tfjs-backend-wasm 4.22 runs the forward pass of the papers' networks fast (XNNPACK) but cannot
  * train them: it has no Conv2DBackpropFilter, its Conv2DBackpropInput (= conv2dTranspose, every
- * generator layer) is a scalar loop at ~5 GFLOP/s, and its Conv3DBackpropFilterV2 is wrong at
- * stride 2. Everything here is rewritten onto the one fast primitive wasm exposes, the XNNPACK
- * stride-1 (possibly dilated) Conv2D, plus cheap data movement:
+ * generator layer) is a scalar loop at ~5 GFLOP/s, and its Conv3DBackpropFilterV2 is wrong at stride
+ * 2. Everything here is rebuilt on the two fast primitives wasm exposes, XNNPACK's Conv2D and its
+ * GEMM (BatchMatMul without transposes), plus data movement in JS on the wasm heap:
  *
  * - Conv2DBackpropFilter: dW = conv2d of the transposed input with the transposed output gradient,
- *   the forward stride becoming a dilation (batch and channel swap roles).
- * - Conv2DBackpropInput: sub-pixel decomposition. A stride-s transposed conv is s² stride-1 convs
- *   with the filter's phases; they are stacked on the output-channel axis so one XNNPACK conv does
- *   all of them, then a scatter interleaves the phases.
+ *   the forward stride becoming a dilation (batch and channel swap roles); for inputs with few
+ *   channels, im2col + GEMM instead.
+ * - Conv2DBackpropInput: GEMM (dy · Wᵀ) + col2im, a few filter taps at a time. The sub-pixel
+ *   decomposition (s² stride-1 convs) is kept as an alternative: it is slower here because it also
+ *   multiplies the zero padding of small maps (`setWasmConvStrategy` selects).
+ * - Conv2D / FusedConv2D: tfjs's kernel, split over output channels when the filter is large, or
+ *   im2col + GEMM when the output has few pixels and the inner size is long (XNNPACK's indirect conv
+ *   is slow there).
  * - Conv3D and its two gradients: the kernel's depth taps are folded into channels so each becomes a
  *   single 2-D kernel above over [N·D, H, W, kd·C].
+ * - Tile by block copies (batch-norm gradients).
  * - Kernels wasm lacks but cpu has (UnsortedSegmentSum, Einsum, depthwise backprops) run on the cpu
  *   backend with a copy each way: right, not fast.
+ *
+ * Measured per layer with `npm run bench -- --sections kernels`; the choices above follow those numbers.
  *
  * Memory ownership: kernel functions return one new TensorInfo; every intermediate is freed through
  * `Scratch` before returning, so the engine's tensor count and the wasm heap stay flat.
@@ -269,7 +276,7 @@ function conv2dGeom(xShape: number[], filterShape: number[], strides: number | [
  * dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh + kh − pt, ow·sw + kw − pl, ci] · dy[n,oh,ow,co]
  * = conv2d(xᵀ [Ci,H,W,N], dyᵀ [OH,OW,N,Co], dilation (sh,sw)) → [Ci,KH,KW,Co].
  */
-export function conv2dBackpropFilterWasm(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
+function backpropFilterDilated(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
   const { N, H, W, Ci, OH, OW, Co, KH, KW, sh, sw, pt, pl } = g;
   assertShape('Conv2DBackpropFilter dy', dy.shape, [N, OH, OW, Co]);
   // Rows of x past the last one any output reads are cut; missing ones are zero-padded.
@@ -289,7 +296,7 @@ export function conv2dBackpropFilterWasm(s: Scratch, x: Info, dy: Info, g: Conv2
  * dy with that phase's flipped taps. All sh·sw phases are computed by one conv whose output
  * channels are (rh, rw, ci); phases with fewer taps get zero taps in front.
  */
-export function conv2dBackpropInputWasm(s: Scratch, dy: Info, filter: Info, g: Conv2DGeom): Info {
+function backpropInputSubpixel(s: Scratch, dy: Info, filter: Info, g: Conv2DGeom): Info {
   const { N, H, W, Ci, OH, OW, Co, KH, KW, sh, sw, pt, pl } = g;
   assertShape('Conv2DBackpropInput dy', dy.shape, [N, OH, OW, Co]);
   assertShape('Conv2DBackpropInput filter', filter.shape, [KH, KW, Ci, Co]);
@@ -370,7 +377,7 @@ export function conv2dBackpropInputWasm(s: Scratch, dy: Info, filter: Info, g: C
  * into the input pixels it came from. No wasted FLOPs (the sub-pixel conv multiplies the padding too),
  * at the price of a JS scatter-add of N·OH·OW·KH·KW·Ci floats.
  */
-export function conv2dBackpropInputGemm(s: Scratch, dy: Info, filter: Info, g: Conv2DGeom): Info {
+function backpropInputGemm(s: Scratch, dy: Info, filter: Info, g: Conv2DGeom): Info {
   const { N, H, W, Ci, OH, OW, Co, KH, KW, sh, sw, pt, pl } = g;
   assertShape('Conv2DBackpropInput dy', dy.shape, [N, OH, OW, Co]);
   assertShape('Conv2DBackpropInput filter', filter.shape, [KH, KW, Ci, Co]);
@@ -420,7 +427,7 @@ export function conv2dBackpropInputGemm(s: Scratch, dy: Info, filter: Info, g: C
  * dW by im2col + GEMM: dWᵀ = dyᵀ [Co, N·OH·OW] · cols [N·OH·OW, KH·KW·Ci]; transposing dy and the
  * small result is cheaper than transposing cols (XNNPACK has no transposed-operand GEMM here).
  */
-export function conv2dBackpropFilterGemm(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
+function backpropFilterGemm(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
   const { N, H, W, Ci, OH, OW, Co, KH, KW, sh, sw, pt, pl } = g;
   assertShape('Conv2DBackpropFilter dy', dy.shape, [N, OH, OW, Co]);
   const R = KH * KW * Ci;
@@ -478,12 +485,12 @@ export function setWasmConvStrategy(s: Partial<WasmConvStrategy>): WasmConvStrat
 // wins unless the input has few channels (then its XNNPACK GEMM has only Ci·KH·KW rows).
 function backpropInput(s: Scratch, dy: Info, filter: Info, g: Conv2DGeom): Info {
   const kind = strategy.backpropInput === 'auto' ? 'gemm' : strategy.backpropInput;
-  return kind === 'gemm' ? conv2dBackpropInputGemm(s, dy, filter, g) : conv2dBackpropInputWasm(s, dy, filter, g);
+  return kind === 'gemm' ? backpropInputGemm(s, dy, filter, g) : backpropInputSubpixel(s, dy, filter, g);
 }
 
 function backpropFilter(s: Scratch, x: Info, dy: Info, g: Conv2DGeom): Info {
   const kind = strategy.backpropFilter === 'auto' ? (g.Ci < 8 ? 'gemm' : 'dilated') : strategy.backpropFilter;
-  return kind === 'gemm' ? conv2dBackpropFilterGemm(s, x, dy, g) : conv2dBackpropFilterWasm(s, x, dy, g);
+  return kind === 'gemm' ? backpropFilterGemm(s, x, dy, g) : backpropFilterDilated(s, x, dy, g);
 }
 
 /**

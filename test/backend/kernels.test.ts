@@ -94,6 +94,7 @@ function convCases(): Case[] {
     [2, 7, 7, 8, 4, 5, 2, explicit(1, 1, 1, 1)], // Table 6: 7 → 3 with PyTorch padding 1
     [2, 6, 6, 4, 1, 3, 2, 'valid'],
     [3, 5, 5, 1, 5, 2, 1, explicit(2, 1, 0, 2)],
+    [1, 12, 11, 3, 7, 4, 2, explicit(3, 3, 3, 3)], // texture EBM: 7×7 stride 2, padding 3
   ];
   let seed = 1;
   for (const [N, H, W, Ci, K, Co, s, pad] of geoms) {
