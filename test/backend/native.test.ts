@@ -359,3 +359,35 @@ test('select and tile match cpu', { skip: SKIP }, async () => {
   await matchesCpu('tile', [input([2, 3, 4], 75)], (x) => [tf.tile(x, [2, 1, 3]), tf.tile(x, [1, 4, 1]), tf.tile(x, [3, 2, 2])]);
   await matchesCpu('tile int32', [input([2, 3], 77)], (x) => [tf.cast(tf.tile(tf.cast(tf.mul(x, 100), 'int32'), [3, 2]), 'float32')]);
 });
+
+test('convolutions stay right while a sampling profiler signals the thread (oneDNN #4845)', { skip: SKIP }, async () => {
+  // oneDNN 2.6's JIT sgemm moves rsp onto the heap; without the addon's signal mask, V8's sampling
+  // profiler (SIGPROF every 50 µs here) corrupted results and the heap.
+  loadNativeBackend();
+  await tf.setBackend('native');
+  const { Session } = await import('node:inspector');
+  const x = tf.tensor(randoms(16 * 14 * 14 * 32, 80), [16, 14, 14, 32]);
+  const w = tf.tensor(randoms(4 * 4 * 32 * 64, 81), [4, 4, 32, 64]);
+  const run = () => tf.tidy(() => {
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 1))));
+    return g([x, w]).map((t) => t.dataSync() as Float32Array);
+  });
+  const want = run();
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<void>((resolve, reject) => session.post(method, params ?? {}, (err) => (err ? reject(err) : resolve())));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 50 });
+  await post('Profiler.start');
+  try {
+    for (let i = 0; i < 10; i++) {
+      const got = run();
+      for (let k = 0; k < 2; k++) assert.deepEqual(got[k], want[k], `iteration ${i}, gradient ${k} changed under profiling`);
+    }
+  } finally {
+    await post('Profiler.stop');
+    session.disconnect();
+    tf.dispose([x, w]);
+  }
+});

@@ -1,5 +1,7 @@
 // Module entry of the native engine and the shared plumbing declared in common.h.
 #include <omp.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <cstring>
 
@@ -49,7 +51,38 @@ OpCache& Cache() {
   return cache;
 }
 
+/**
+ * Blocks every signal on this thread for its lifetime. oneDNN 2.6's JIT AVX-512/AVX2 sgemm kernels point
+ * rsp at a heap workspace while they run, so a signal handled meanwhile writes its frame into the heap
+ * (oneDNN issue #4845, fixed in 3.11): under `node --cpu-prof` (SIGPROF) a training iteration corrupted
+ * the heap ("corrupted size vs. prev_size") or produced NaN gradients. Signals that arrive meanwhile are
+ * delivered when the mask is restored.
+ */
+class SignalBlock {
+ public:
+  SignalBlock() {
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old_);
+  }
+  ~SignalBlock() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  SignalBlock(const SignalBlock&) = delete;
+  SignalBlock& operator=(const SignalBlock&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+/** Starts the OpenMP pool with every signal blocked: threads inherit the creator's mask, so the workers
+ * that run oneDNN kernels never take a process-directed signal (the main thread handles them). */
+static void StartThreadPool() {
+  SignalBlock block;
+#pragma omp parallel
+  { (void)omp_get_thread_num(); }
+}
+
 void Execute(CachedOp* op, const std::vector<void*>& ptrs) {
+  SignalBlock block;
   std::unordered_map<int, dnnl::memory> args;
   args.reserve(op->args.size());
   for (size_t i = 0; i < op->args.size(); ++i) {
@@ -123,6 +156,7 @@ void CheckLen(Napi::Env env, const char* what, size_t have, size_t want) {
 static Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   int n = info[0].As<Napi::Number>().Int32Value();
   if (n > 0) omp_set_num_threads(n);
+  StartThreadPool();
   return Napi::Number::New(info.Env(), omp_get_max_threads());
 }
 
@@ -161,6 +195,7 @@ static Napi::Value Version(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  StartThreadPool();
   exports.Set("conv", Napi::Function::New(env, Conv, "conv"));
   exports.Set("matmul", Napi::Function::New(env, MatMul, "matmul"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
