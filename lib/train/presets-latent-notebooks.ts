@@ -67,7 +67,7 @@ interface ScaleRow {
 function generationRows(dataset: string): ScaleRow[] {
   const fashion = dataset === 'fashion-mnist';
   return [
-    { scale: 'quick', dataLimit: 512, width: 1 / 16, batchSize: 16, epochs: 1, iterations: 30, checkpointEvery: 0, logEvery: 5, cost: 'seconds; smoke test' },
+    { scale: 'quick', dataLimit: 512, width: 1 / 16, batchSize: 16, epochs: 1, iterations: 20, checkpointEvery: 0, logEvery: 5, cost: 'seconds; smoke test' },
     {
       scale: 'cpu',
       dataLimit: fashion ? 10000 : 0,
