@@ -13,6 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import {
+  NativeBackendCPU,
   defaultNativeAddonPath,
   loadNativeBackend,
   nativeEngineStats,
@@ -390,4 +391,40 @@ test('convolutions stay right while a sampling profiler signals the thread (oneD
     session.disconnect();
     tf.dispose([x, w]);
   }
+});
+
+test('output buffers are recycled only when no tensor and no dataSync() caller can see them', { skip: SKIP }, async () => {
+  loadNativeBackend();
+  await tf.setBackend('native');
+  const backend = tf.backend() as NativeBackendCPU;
+  const x = tf.tensor(randoms(4 * 1000, 90), [4, 1000]);
+  // Recycled: a disposed output's buffer serves the next output of the same size.
+  const hits0 = backend.poolHits;
+  tf.relu(x).dispose();
+  tf.relu(x).dispose();
+  assert.ok(backend.poolHits > hits0, 'second relu did not reuse the first one\'s buffer');
+  // Not recycled: values returned by dataSync() outlive the tensor.
+  const t = tf.relu(x);
+  const seen = t.dataSync();
+  const copy = Float32Array.from(seen);
+  t.dispose();
+  for (let i = 0; i < 3; i++) tf.neg(x).dispose();
+  assert.deepEqual(seen, copy);
+  // Not recycled while another tensor views the same buffer (as cpu kernels may output a subarray of
+  // their input: tfjs-backend-cpu's Slice does).
+  const before = randoms(4 * 1000, 90).slice(0, 2000).map((v) => Math.max(0, v)); // relu(x)[:2], computed here
+  const u = tf.relu(x);
+  const view = (backend.data.get(u.dataId)!.values as Float32Array).subarray(0, 2000);
+  const s = tf.engine().makeTensorFromTensorInfo(backend.makeTensorInfo([2, 1000], 'float32', view));
+  u.dispose();
+  const others = [tf.neg(x), tf.neg(x)];
+  assert.deepEqual(s.dataSync(), before);
+  tf.dispose([s, ...others]);
+  // A user's own array given to tf.tensor is never taken over.
+  const mine = randoms(4000, 91);
+  const mineCopy = Float32Array.from(mine);
+  tf.tensor(mine, [4, 1000]).dispose();
+  for (let i = 0; i < 3; i++) tf.neg(x).dispose();
+  assert.deepEqual(mine, mineCopy);
+  x.dispose();
 });
