@@ -70,8 +70,9 @@ ln -sfn ../../dist/cli/main.js node_modules/.bin/dtri
 # --- 5. tslab kernel -----------------------------------------------------------------------------
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import notebook, nbconvert' 2>/dev/null; then
   want="$ROOT/node_modules/.bin/tslab"
-  have=$(/usr/bin/python3 -m jupyter kernelspec list --json 2>/dev/null |
-    /usr/bin/python3 -c 'import json,sys; k=json.load(sys.stdin)["kernelspecs"].get("tslab"); print(k["spec"]["argv"][0] if k else "")' 2>/dev/null)
+  have=$(/usr/bin/python3 -c 'from jupyter_client.kernelspec import KernelSpecManager as K
+try: print(K().get_kernel_spec("tslab").argv[0])
+except Exception: print("")' 2>/dev/null)
   if [ "$have" = "$want" ]; then
     say "tslab kernel registered ($want)"
   else
