@@ -23,7 +23,7 @@ export type {
   BasinPurity,
   BasinSizeStats,
 } from './tree';
-export { buildTree, treeLeaves, cutTree, epsilonForBasins, basinMembers, basinPurity, basinSizeStats } from './tree';
+export { buildTree, treeLeaves, cutTree, epsilonForBasins, basinMembers, basinPurity, basinPurityChance, basinSizeStats } from './tree';
 export type {
   DisconnectivityOrder,
   DisconnectivityLayoutOptions,

@@ -4,6 +4,7 @@
  * §4.3: b_ij < ε ⇒ same basin), and per-basin members, purity and sizes.
  */
 import { UserError } from '../errors';
+import { SeededRng } from '../train/rng';
 
 export interface LandscapeTreeNode {
   id: number;
@@ -245,6 +246,39 @@ export function basinPurity(members: readonly (readonly number[])[], labels: Arr
     return { label, count, members: list.length, purity };
   });
   return { basins, overall: total > 0 ? hit / total : NaN, mean: counted > 0 ? sum / counted : NaN, counted };
+}
+
+/**
+ * The overall purity the same basins would have by chance: the mean of `basinPurity(...).overall` over
+ * random permutations of the labels among the basins' members (basin sizes kept). One giant basin gets
+ * the majority class's share whatever the landscape; many tiny basins get a high purity for free. A
+ * landscape's purity means something only well above this.
+ * @param opts.permutations default 50; opts.seed default 1
+ */
+export function basinPurityChance(
+  members: readonly (readonly number[])[],
+  labels: ArrayLike<number>,
+  opts: { minMembers?: number; permutations?: number; seed?: number } = {},
+): number {
+  const permutations = opts.permutations ?? 50;
+  if (!(Number.isInteger(permutations) && permutations >= 1)) throw new UserError(`basinPurityChance: permutations must be an integer ≥ 1 (got ${permutations})`);
+  const starts = members.flat();
+  const pool = starts.map((s) => {
+    if (s < 0 || s >= labels.length) throw new UserError(`basinPurityChance: member ${s} has no label (${labels.length} labels); pass one label per start point`);
+    return labels[s];
+  });
+  const rng = new SeededRng(opts.seed ?? 1);
+  const relabelled = Float64Array.from(labels);
+  let sum = 0;
+  for (let p = 0; p < permutations; p++) {
+    for (let i = pool.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    starts.forEach((s, k) => (relabelled[s] = pool[k]));
+    sum += basinPurity(members, relabelled, opts).overall;
+  }
+  return sum / permutations;
 }
 
 export interface BasinSizeStats {

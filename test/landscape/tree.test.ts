@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   basinMembers,
   basinPurity,
+  basinPurityChance,
   basinSizeStats,
   buildTree,
   cutTree,
@@ -98,4 +99,22 @@ test('malformed barrier matrices are user errors', () => {
   assert.throws(() => buildTree([0, 1], [0, 1, 2]), (e) => isUserError(e) && /M×M/.test(e.message));
   assert.throws(() => buildTree([0, 1], [[0, 1], [1]]), isUserError);
   assert.throws(() => buildTree([0, 1], [0, 1, 1, 0], { members: [1] }), isUserError);
+});
+
+test('basinPurityChance: closed forms at the extremes, and between them the hypergeometric expectation', () => {
+  // 6 of class 0, 4 of class 1.
+  const labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
+  const all = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]];
+  assert.ok(Math.abs(basinPurityChance(all, labels) - 0.6) < 1e-12, 'one basin: the majority share, whatever the permutation');
+  const singletons = all[0].map((i) => [i]);
+  assert.equal(basinPurityChance(singletons, labels), 1, 'single-member basins are always pure');
+  // Five basins of two: a pair is pure with probability (C(6,2) + C(4,2)) / C(10,2) = 21/45, so the
+  // expected purity of a pair is 21/45 · 1 + 24/45 · ½ = 33/45.
+  const pairs = [[0, 9], [1, 8], [2, 7], [3, 6], [4, 5]];
+  const chance = basinPurityChance(pairs, labels, { permutations: 4000, seed: 3 });
+  assert.ok(Math.abs(chance - 33 / 45) < 0.01, `chance purity ${chance} vs 33/45`);
+  // Only the members' labels are permuted; starts outside every basin keep theirs and are never read.
+  assert.equal(basinPurityChance([[0, 1]], [5, 5, 7, 7]), 1);
+  assert.throws(() => basinPurityChance([[0, 12]], labels), isUserError);
+  assert.throws(() => basinPurityChance(all, labels, { permutations: 0 }), isUserError);
 });
