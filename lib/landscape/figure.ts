@@ -139,7 +139,13 @@ export function disconnectivitySvg(layout: DisconnectivityLayout, opts: Disconne
   const gap = 2;
   const rows = member ? Math.min(layout.maxMembersShown, Math.max(0, ...member.map((m) => m.length))) : 0;
   const captionH = opts.captions ? 16 : 0;
-  const marginL = 64;
+  // Room left of the axis for the longest tick label (11 px font, ~0.62 em per character) and the
+  // rotated axis title; the labels are estimated on the padded range, the final ticks differ little.
+  const [e0, e1] = energyAxisRange(layout, 0.1);
+  const roughTicks = niceTicks(e0, e1, 6);
+  const roughStep = roughTicks.length > 1 ? roughTicks[1] - roughTicks[0] : Math.abs(e1 - e0);
+  const labelChars = Math.max(...roughTicks.map((t) => formatTick(t, roughStep).length), 4) + 1;
+  const marginL = Math.ceil(30 + 11 * 0.62 * labelChars + 15);
   const marginR = 12;
   const marginT = opts.title ? 34 : 12;
   const defaultColW = Math.max(img + 2 * gap, 14);

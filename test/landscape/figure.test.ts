@@ -69,7 +69,7 @@ test('niceTicks gives round 1-2-5 steps inside the range', () => {
 
 /** The tick labels of an SVG's energy axis. */
 function tickLabels(svg: string): string[] {
-  return [...svg.matchAll(/<text x="49" y="[^"]+">([^<]+)<\/text>/g)].map((m) => m[1]);
+  return [...svg.matchAll(/stroke="#222"\/><text x="[^"]+" y="[^"]+">([^<]+)<\/text>/g)].map((m) => m[1]);
 }
 
 test('one column: the SVG is wide enough for its title and its energy ticks are distinct', () => {
@@ -84,6 +84,9 @@ test('one column: the SVG is wide enough for its title and its energy ticks are 
   const labels = tickLabels(svg);
   assert.ok(labels.length >= 3, `ticks ${labels}`);
   assert.equal(new Set(labels).size, labels.length, `distinct ticks ${labels}`);
+  // Long labels ("−20.15") fit left of the axis: the axis line sits right of the labels' estimated width.
+  const axisX = Number(/<line x1="([\d.]+)" y1="[\d.]+" x2="\1"/.exec(svg)![1]);
+  assert.ok(axisX >= 14 + 8 + 11 * 0.6 * 6, `axis at ${axisX}`);
   for (const t of labels) {
     const v = Number(t.replace('−', '-'));
     assert.ok(v > -20.3 && v < -19.7, `tick ${t} near the basin's energy`);
