@@ -19,7 +19,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Ebm, Generator, InferenceNet } from '../models/types';
-import { gaussianKlToPrior, gaussianLogDensity, gaussianReconstruction, reparameterize } from './gaussian';
+import { gaussianKlToPrior, gaussianLogDensity, reparameterize } from './gaussian';
+import { maskedMse, maskedReconstruction } from './latent-ebm';
 import type { ObjectiveScaling } from './scaling';
 
 export interface TriangleNets {
@@ -37,6 +38,8 @@ export function meanEnergy(ebm: Ebm, x: tf.Tensor, training: boolean): tf.Scalar
  * KL(Q‖P) of Eq. 14 (VAE's negative ELBO up to constants): reconstruction through the reparameterized
  * z̃ plus KL of q_φ(z|x) to the prior.
  * @param x [N, ...] data in [-1, 1] @param eps [N, ...latentShape] standard normal
+ * @param mask incomplete data (§4.4): 1 = observed, broadcastable to x; recon and mse count observed
+ *   pixels only (the encoder still sees all of x: callers zero the missing pixels when they must not matter)
  * @returns klQP = recon + kl; recon (mean over batch of ‖x − g(z̃)‖²/(2σ²)); kl (mean over batch,
  *   reduced over latent dims by scaling.klReduction); mse (per-pixel squared error of g(z̃), [-1, 1] units);
  *   zInf, the z̃ drawn ([N, ...latentShape])
@@ -48,14 +51,15 @@ export function klQP(
   eps: tf.Tensor,
   scaling: ObjectiveScaling,
   training: boolean,
+  mask?: tf.Tensor,
 ): { klQP: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar; zInf: tf.Tensor } {
   return tf.tidy(() => {
     const { mu, logvar } = inference.encode(x, training);
     const zInf = reparameterize(mu, logvar, eps);
     const xRec = generator.generate(zInf, training);
-    const recon = tf.mean(gaussianReconstruction(x, xRec, scaling.sigma)) as tf.Scalar;
+    const recon = tf.mean(maskedReconstruction(x, xRec, scaling.sigma, mask)) as tf.Scalar;
     const kl = tf.mean(gaussianKlToPrior(mu, logvar, scaling.klReduction)) as tf.Scalar;
-    const mse = tf.mean(tf.squaredDifference(x, xRec)) as tf.Scalar;
+    const mse = maskedMse(x, xRec, mask);
     return { klQP: tf.add(recon, kl) as tf.Scalar, recon, kl, mse, zInf };
   });
 }
@@ -168,7 +172,7 @@ export function triangleEbmLoss(
  *   loss = recon + kl + w · nllLatent   (authors: w = 0.1, KL averaged over latent dims).
  * Also returns zInf, the z̃ = μ_φ(x) + σ_φ(x)ε of Algorithm 1 line 6, which the θ-step reuses.
  * @param x [N, ...] @param eps [N, ...latentShape] noise of z̃ @param z [M, ...latentShape]
- * @param xGen [M, ...] = g_θ(z), fixed
+ * @param xGen [M, ...] = g_θ(z), fixed @param mask observed pixels (§4.4), see klQP
  */
 export function triangleInferenceLoss(
   generator: Generator,
@@ -179,9 +183,10 @@ export function triangleInferenceLoss(
   xGen: tf.Tensor,
   scaling: ObjectiveScaling,
   training: boolean,
+  mask?: tf.Tensor,
 ): { loss: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; nllLatent: tf.Scalar; mse: tf.Scalar; zInf: tf.Tensor } {
   return tf.tidy(() => {
-    const { recon, kl, mse, zInf } = klQP(generator, inference, x, eps, scaling, training);
+    const { recon, kl, mse, zInf } = klQP(generator, inference, x, eps, scaling, training, mask);
     const nllLatent = latentNll(inference, z, xGen, training);
     const loss = tf.addN([recon, kl, tf.mul(scaling.latentNllWeight, nllLatent)]) as tf.Scalar;
     return { loss, recon, kl, nllLatent, mse, zInf };
@@ -194,6 +199,7 @@ export function triangleInferenceLoss(
  *   loss = recon + energyGen + w · nllLatent   (the authors' `recon + mean E(g(z)) + 0.1·NLL`).
  * @param x [N, ...] @param zInf [N, ...latentShape] z̃ ~ q_φ(z|x), fixed @param z [M, ...latentShape]
  * @param xNoise optional σe, [M, ...outputShape], added to g_θ(z) so x̃ ~ p_θ(x|z) (reparameterized)
+ * @param mask observed pixels (§4.4): the reconstruction counts only those
  */
 export function triangleGeneratorLoss(
   generator: Generator,
@@ -205,11 +211,12 @@ export function triangleGeneratorLoss(
   scaling: ObjectiveScaling,
   training: boolean,
   xNoise?: tf.Tensor,
+  mask?: tf.Tensor,
 ): { loss: tf.Scalar; recon: tf.Scalar; energyGen: tf.Scalar; nllLatent: tf.Scalar; mse: tf.Scalar } {
   return tf.tidy(() => {
     const xRec = generator.generate(zInf, training);
-    const recon = tf.mean(gaussianReconstruction(x, xRec, scaling.sigma)) as tf.Scalar;
-    const mse = tf.mean(tf.squaredDifference(x, xRec)) as tf.Scalar;
+    const recon = tf.mean(maskedReconstruction(x, xRec, scaling.sigma, mask)) as tf.Scalar;
+    const mse = maskedMse(x, xRec, mask);
     const mean = generator.generate(z, training);
     const xGen = xNoise ? tf.add(mean, xNoise) : mean;
     const { klPPi: kp, energyGen, nllLatent } = klPPi(inference, ebm, z, xGen, scaling, training);

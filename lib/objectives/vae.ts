@@ -14,6 +14,8 @@ import { klQP, latentNll } from './triangle';
 /**
  * VAE loss = −ELBO without its constant = recon + kl (Eq. 14).
  * @param x [N, ...] data @param eps [N, ...latentShape] reparameterization noise
+ * @param mask incomplete data (§4.4): 1 = observed, broadcastable to x; the likelihood counts observed
+ *   pixels only (the ELBO of the observed part)
  * @returns loss; elbo = E_q log p_θ(x|z) − KL(q‖p) per example in nats (constant included; a true
  *   ELBO only with klReduction 'sum'); recon, kl, mse as in klQP
  */
@@ -24,10 +26,12 @@ export function vaeLoss(
   eps: tf.Tensor,
   scaling: ObjectiveScaling,
   training: boolean,
+  mask?: tf.Tensor,
 ): { loss: tf.Scalar; elbo: tf.Scalar; recon: tf.Scalar; kl: tf.Scalar; mse: tf.Scalar } {
   return tf.tidy(() => {
-    const t = klQP(generator, inference, x, eps, scaling, training);
-    const pixels = x.size / x.shape[0];
+    const t = klQP(generator, inference, x, eps, scaling, training, mask);
+    // Observed pixels per example (mean over the batch): the dimension of the modelled part of x.
+    const pixels = mask ? tf.sum(tf.broadcastTo(mask, x.shape)).dataSync()[0] / x.shape[0] : x.size / x.shape[0];
     const elbo = tf.neg(tf.add(t.klQP, gaussianReconstructionConstant(pixels, scaling.sigma))) as tf.Scalar;
     return { loss: t.klQP, elbo, recon: t.recon, kl: t.kl, mse: t.mse };
   });

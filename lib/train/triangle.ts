@@ -13,7 +13,7 @@ import type { ObjectiveScaling } from '../objectives/scaling';
 import { triangleEbmLoss, triangleGeneratorLoss, triangleInferenceLoss } from '../objectives/triangle';
 import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
-import { sampleGenerator, type Trainer, TrainerState } from './trainer';
+import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
 
 export interface DivergenceTriangleOptions {
   seed: number;
@@ -29,6 +29,8 @@ export interface DivergenceTriangleOptions {
 
 export class DivergenceTriangleTrainer implements Trainer {
   readonly method = 'triangle' as const;
+  /** StepContext.mask is honoured: nothing in a step reads the missing pixels (§4.4). */
+  readonly masksReconstruction = true;
   private readonly state: TrainerState;
   private readonly opt: { ebm: NetworkOptimizer; generator: NetworkOptimizer; inference: NetworkOptimizer };
   readonly generatorSteps: number;
@@ -60,10 +62,18 @@ export class DivergenceTriangleTrainer implements Trainer {
 
   /**
    * One iteration of Algorithm 1 on x [N, ...].
+   * @param ctx.mask incomplete data (§4.4; 1 = observed, [N, H, W, 1] or x's shape): the encoder sees the
+   *   missing pixels as zeros, the reconstruction counts observed pixels only, and the EBM's data are the
+   *   observed pixels completed by the model's own reconstruction g(μ_φ(m⊙x)) (eval mode, no gradient):
+   *   "the generated samples which become gradually recovered during training". The missing values of x
+   *   are never read.
    * @returns D and its terms (Eq. 13; from the parameters before this iteration's updates), each
    *   network's loss and gradient norm, and learning rates
    */
-  step(x: tf.Tensor): Record<string, number> {
+  step(xIn: tf.Tensor, ctx?: StepContext): Record<string, number> {
+    const mask = ctx?.mask;
+    const x = mask ? tf.mul(xIn, mask) : xIn;
+    const xData = mask ? this.complete(x, mask) : x;
     const n = x.shape[0];
     const s = this.options.scaling;
     const z = this.state.normal([n, ...this.generator.latentShape], NOISE_STREAM.prior);
@@ -74,17 +84,17 @@ export class DivergenceTriangleTrainer implements Trainer {
     const xGen = tf.tidy(() => (xNoise ? tf.add(this.generator.generate(z, true), xNoise) : this.generator.generate(z, true)));
     let zInf: tf.Tensor | undefined;
     try {
-      const a = gradsAndTerms(() => triangleEbmLoss(this.ebm, x, xGen, true), this.opt.ebm.variables);
+      const a = gradsAndTerms(() => triangleEbmLoss(this.ebm, xData, xGen, true), this.opt.ebm.variables);
       const gradNormEbm = applyChecked(this.opt.ebm, a.grads, a.terms.loss);
 
-      const p = gradsAndTerms(() => triangleInferenceLoss(this.generator, this.inference, x, eps, z, xGen, s, true), this.opt.inference.variables);
+      const p = gradsAndTerms(() => triangleInferenceLoss(this.generator, this.inference, x, eps, z, xGen, s, true, mask), this.opt.inference.variables);
       zInf = p.tensors.zInf;
       const gradNormInf = applyChecked(this.opt.inference, p.grads, p.terms.loss);
 
       let g = { loss: NaN, energyGen: NaN };
       let gradNormGen = NaN;
       for (let k = 0; k < this.generatorSteps; k++) {
-        const r = gradsAndTerms(() => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true, xNoise), this.opt.generator.variables);
+        const r = gradsAndTerms(() => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true, xNoise, mask), this.opt.generator.variables);
         gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
         if (k === 0) g = { loss: r.terms.loss, energyGen: r.terms.energyGen };
       }
@@ -120,7 +130,13 @@ export class DivergenceTriangleTrainer implements Trainer {
       tf.dispose([z, eps, xGen]);
       if (xNoise) xNoise.dispose();
       if (zInf) zInf.dispose();
+      if (mask) tf.dispose([x, xData]);
     }
+  }
+
+  /** m ⊙ x + (1 − m) ⊙ g(μ_φ(x)) for x whose missing pixels are zero; eval mode, caller disposes. */
+  private complete(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.add(x, tf.mul(tf.sub(1, mask), this.generator.generate(this.inference.encode(x, false).mu, false))));
   }
 
   setEpoch(epoch: number): void {
@@ -131,8 +147,10 @@ export class DivergenceTriangleTrainer implements Trainer {
     return sampleGenerator(this.generator, n, seed);
   }
 
-  reconstruct(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.generator.generate(this.inference.encode(x, false).mu, false));
+  /** g(μ_φ(x)), eval mode; with ctx.mask the encoder sees m ⊙ x, as in training. */
+  reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor {
+    const mask = ctx?.mask;
+    return tf.tidy(() => this.generator.generate(this.inference.encode(mask ? tf.mul(x, mask) : x, false).mu, false));
   }
 
   modules(): Record<string, Module> {

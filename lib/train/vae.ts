@@ -9,7 +9,7 @@ import type { ObjectiveScaling } from '../objectives/scaling';
 import { vaeLoss } from '../objectives/vae';
 import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
-import { sampleGenerator, type Trainer, TrainerState } from './trainer';
+import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
 
 export interface VaeTrainerOptions {
   seed: number;
@@ -26,6 +26,8 @@ export function splitGrads(grads: tf.NamedTensorMap, optimizer: NetworkOptimizer
 
 export class VaeTrainer implements Trainer {
   readonly method = 'vae' as const;
+  /** StepContext.mask is honoured: the ELBO of the observed pixels, missing ones never read (§4.4). */
+  readonly masksReconstruction = true;
   private readonly state: TrainerState;
   private readonly opt: { generator: NetworkOptimizer; inference: NetworkOptimizer };
 
@@ -51,12 +53,19 @@ export class VaeTrainer implements Trainer {
     return this.state.epoch;
   }
 
-  /** One ELBO step on x [N, ...]. @returns loss (= −ELBO without constant), elbo, recon, kl, mse, grad norms */
-  step(x: tf.Tensor): Record<string, number> {
+  /**
+   * One ELBO step on x [N, ...].
+   * @param ctx.mask incomplete data (§4.4; 1 = observed): the encoder sees missing pixels as zeros and the
+   *   likelihood counts observed pixels only ("VAEs only consider the un-occluded parts")
+   * @returns loss (= −ELBO without constant), elbo, recon, kl, mse, grad norms
+   */
+  step(xIn: tf.Tensor, ctx?: StepContext): Record<string, number> {
+    const mask = ctx?.mask;
+    const x = mask ? tf.mul(xIn, mask) : xIn;
     const eps = this.state.normal([x.shape[0], ...this.inference.latentShape], NOISE_STREAM.posterior);
     try {
       const r = gradsAndTerms(
-        () => vaeLoss(this.generator, this.inference, x, eps, this.options.scaling, true),
+        () => vaeLoss(this.generator, this.inference, x, eps, this.options.scaling, true, mask),
         [...this.opt.generator.variables, ...this.opt.inference.variables],
       );
       const gen = splitGrads(r.grads, this.opt.generator);
@@ -74,6 +83,7 @@ export class VaeTrainer implements Trainer {
       return { loss, elbo, klQP: recon + kl, recon, kl, mse, gradNormGen, gradNormInf, lrGen: this.opt.generator.learningRate, lrInf: this.opt.inference.learningRate };
     } finally {
       eps.dispose();
+      if (mask) x.dispose();
     }
   }
 
@@ -85,8 +95,10 @@ export class VaeTrainer implements Trainer {
     return sampleGenerator(this.generator, n, seed);
   }
 
-  reconstruct(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.generator.generate(this.inference.encode(x, false).mu, false));
+  /** g(μ_φ(x)), eval mode; with ctx.mask the encoder sees m ⊙ x, as in training. */
+  reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor {
+    const mask = ctx?.mask;
+    return tf.tidy(() => this.generator.generate(this.inference.encode(mask ? tf.mul(x, mask) : x, false).mu, false));
   }
 
   modules(): Record<string, Module> {
