@@ -6,9 +6,9 @@
  * training goes: each visit of an example trains the wrapped trainer on its current completion
  *   x_fill = m ⊙ x + (1 − m) ⊙ fill,
  * then sets fill ← the model's reconstruction of x_fill. Trainers whose `masksReconstruction` is true
- * (latent EBM, ABP) also get the mask, so their reconstruction terms count observed pixels only; the others
- * (triangle, VAE) fit the completion, the refill-from-reconstruction procedure the paper describes for
- * VAEs. The recovered images are the completions; their error on the missing pixels is Table 3's metric.
+ * (triangle, VAE, latent EBM, ABP) also get the mask, so their reconstruction terms count observed pixels
+ * only; any other trainer fits the completion, the refill-from-reconstruction procedure the paper describes
+ * for VAEs. The recovered images are the completions; their error on the missing pixels is Table 3's metric.
  *
  * A wrapper, not a loop: it implements Trainer around any other trainer, so the runner, checkpoints
  * (the fills are a checkpointed buffer) and callbacks work unchanged.
