@@ -2,6 +2,7 @@
 import { backendsCommand, dataCommand, presetsCommand } from './info';
 import { landscapeCommand } from './landscape';
 import { reportCommand } from './report';
+import { resultsCommand } from './results';
 import { startCommand } from './start';
 import { trainCommand } from './train';
 
@@ -20,4 +21,5 @@ export const COMMANDS: Record<string, Command> = {
   backends: backendsCommand,
   report: reportCommand,
   landscape: landscapeCommand,
+  results: resultsCommand,
 };
