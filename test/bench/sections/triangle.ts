@@ -1,7 +1,8 @@
 /**
  * (a) ms per divergence-triangle iteration (Table 6 MNIST networks, batch 64) on every backend that
  * loads, at each width, after warm-up: median over --iters iterations. The pure-JS cpu backend runs
- * one iteration at the smallest width only (its conv gradients are scalar loops: minutes each).
+ * one iteration at the smallest width only, and only when asked for (`--only cpu`): its conv
+ * gradients are scalar loops, and that one iteration takes about 10 CPU-minutes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { tfBackendName } from '../../../lib/backend/index';
@@ -48,6 +49,10 @@ registerSection({
     for (const backend of ctx.backends) {
       await tf.setBackend(tfBackendName(backend));
       if (backend === 'cpu') {
+        if (!ctx.args.only?.includes('cpu')) {
+          ctx.notes.push('cpu: skipped (one iteration takes about 10 CPU-minutes; run with --only cpu)');
+          continue;
+        }
         const w = widths[widths.length - 1];
         ctx.notes.push(`cpu: 1 iteration at width ${w} only, no warm-up (pure-JS conv gradients take minutes)`);
         await measure(ctx, backend, w, 1, 0);
