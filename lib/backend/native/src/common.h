@@ -14,6 +14,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <omp.h>
+
+#include <algorithm>
+
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace dtri {
@@ -56,6 +60,31 @@ const int32_t* I32(const Napi::CallbackInfo& info, size_t i, const char* what, s
 
 /** The cache key: the parameter words plus the float attributes, as raw bytes. */
 std::string MakeKey(char tag, const int32_t* params, size_t n, const std::vector<float>& floats);
+
+/** Runs f(begin, end) over [0, n) on up to all threads, each getting at least `grain` elements. */
+template <typename F>
+void ParallelRange(int64_t n, int64_t grain, F f) {
+  const int maxThreads = omp_get_max_threads();
+  const int64_t want = std::min<int64_t>(maxThreads, n / std::max<int64_t>(grain, 1));
+  if (want <= 1) {
+    f(int64_t(0), n);
+    return;
+  }
+#pragma omp parallel num_threads(int(want))
+  {
+    const int64_t t = omp_get_thread_num(), k = omp_get_num_threads();
+    f(n * t / k, n * (t + 1) / k);
+  }
+}
+
+/** d[0..n) += s[0..n) */
+inline void AddInto(float* __restrict d, const float* __restrict s, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] += s[i];
+}
+
+/** The cached matmul primitive for matmul.cc's parameter words (12 int32) and alpha; with `accumulate`
+ * it adds into the output instead of overwriting it. */
+CachedOp* MatMulOp(const int32_t* params, float alpha, bool accumulate);
 
 /** Activation codes shared with lib/backend/native.ts (ACTIVATION_CODE there). */
 enum Activation : int32_t {

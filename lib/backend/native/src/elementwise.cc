@@ -17,22 +17,6 @@ namespace {
 
 using i64 = int64_t;
 
-/** Runs f(begin, end) over [0, n) on up to all threads, each getting at least `grain` elements. */
-template <typename F>
-void ParallelRange(i64 n, i64 grain, F f) {
-  const int maxThreads = omp_get_max_threads();
-  const i64 want = std::min<i64>(maxThreads, n / std::max<i64>(grain, 1));
-  if (want <= 1) {
-    f(i64(0), n);
-    return;
-  }
-#pragma omp parallel num_threads(int(want))
-  {
-    const i64 t = omp_get_thread_num(), k = omp_get_num_threads();
-    f(n * t / k, n * (t + 1) / k);
-  }
-}
-
 // Below these sizes a second thread costs more than it saves (a futex wake is ~10-50 µs).
 constexpr i64 kGrainCheap = 1 << 16;
 constexpr i64 kGrainMath = 1 << 13;

@@ -25,7 +25,8 @@ enum P {
 using dt = dnnl::memory::data_type;
 using dims = dnnl::memory::dims;
 
-std::unique_ptr<CachedOp> Build(const int32_t* p, float alpha) {
+/** `accumulate`: out += A·B (a sum post-op; only without bias and activation). */
+std::unique_ptr<CachedOp> Build(const int32_t* p, float alpha, bool accumulate) {
   const dnnl::memory::dim ba = p[kBatchA], bb = p[kBatchB], M = p[kM], N = p[kN], K = p[kK];
   const dnnl::memory::dim batch = std::max(ba, bb);
   // A is [ba, M, K] stored as such, or as [ba, K, M] when transposed (likewise B).
@@ -36,7 +37,13 @@ std::unique_ptr<CachedOp> Build(const int32_t* p, float alpha) {
   const dims biasDims = {p[kBiasDims], p[kBiasDims + 1], p[kBiasDims + 2]};
   dnnl::memory::desc bias(biasDims, dt::f32, dnnl::memory::format_tag::abc);
   auto d = withBias ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
-  dnnl::matmul::primitive_desc pd(d, ActivationAttr(p[kAct], alpha), Engine());
+  dnnl::primitive_attr attr = ActivationAttr(p[kAct], alpha);
+  if (accumulate) {
+    dnnl::post_ops ops;
+    ops.append_sum(1.f);
+    attr.set_post_ops(ops);
+  }
+  dnnl::matmul::primitive_desc pd(d, attr, Engine());
   auto op = std::make_unique<CachedOp>();
   op->prim = dnnl::matmul(pd);
   op->impl = pd.impl_info_str();
@@ -47,6 +54,12 @@ std::unique_ptr<CachedOp> Build(const int32_t* p, float alpha) {
 }
 
 }  // namespace
+
+CachedOp* MatMulOp(const int32_t* p, float alpha, bool accumulate) {
+  const std::string key = MakeKey(accumulate ? 'a' : 'm', p, kCount, {alpha});
+  CachedOp* op = Cache().Find(key);
+  return op ? op : Cache().Insert(key, Build(p, alpha, accumulate));
+}
 
 /** matmul(params: Int32Array, alpha: number, a, b, bias | null, out): void; out = act(a·b + bias). */
 Napi::Value MatMul(const Napi::CallbackInfo& info) {
@@ -66,9 +79,7 @@ Napi::Value MatMul(const Napi::CallbackInfo& info) {
     CheckLen(env, "b", lb, bb * K * N);
     CheckLen(env, "out", lout, std::max(ba, bb) * M * N);
 
-    const std::string key = MakeKey('m', p, np, {alpha});
-    CachedOp* op = Cache().Find(key);
-    if (!op) op = Cache().Insert(key, Build(p, alpha));
+    CachedOp* op = MatMulOp(p, alpha, false);
     if (p[kHasBias]) {
       if (!bias) throw Napi::TypeError::New(env, "native engine: matmul params say bias but none was passed");
       CheckLen(env, "bias", lbias, size_t(p[kBiasDims]) * size_t(p[kBiasDims + 1]) * size_t(p[kBiasDims + 2]));
