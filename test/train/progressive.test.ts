@@ -198,7 +198,7 @@ test('progressive presets: the three scales, strict typed overrides', () => {
   assert.equal(PROGRESSIVE_PRESETS['hires-paper'].latentDim, 512);
   const p = resolveProgressivePreset('hires-cpu', { batchSize: 8, klReduction: 'sum' });
   assert.equal(p.batchSize, 8);
-  assert.equal(PROGRESSIVE_PRESETS['hires-cpu'].batchSize, 32, 'the base preset is unchanged');
+  assert.equal(PROGRESSIVE_PRESETS['hires-cpu'].batchSize, 16, 'the base preset is unchanged');
   assert.throws(() => resolveProgressivePreset('hires-huge'), userError(/unknown progressive preset "hires-huge"; valid: hires-quick/));
   assert.throws(() => resolveProgressivePreset('hires-cpu', { batchsize: 3 } as unknown as Partial<ProgressivePreset>), userError(/unknown key "batchsize"; valid keys: .*batchSize/));
   assert.throws(() => resolveProgressivePreset('hires-cpu', { name: 'x' }), userError(/name cannot be overridden/));
