@@ -9,7 +9,9 @@
  *                                  their GFLOP/s hardly depends on the batch)
  *     --no-kernels / --no-iter     skip the kernel table / the full-iteration timing
  *     --iters 5                    timed training iterations per backend (after 2 warm-up ones)
- *     --profile                    per-kernel time of one native training iteration (tf.profile)
+ *     --profile                    per-kernel CPU and wall time of one native training iteration
+ *     --leak 500                   native only: RSS after 50 iterations and after this many (no native leak:
+ *                                  within 10%)
  *
  * GFLOP/s counts 2·N·H_out·W_out·C_out·k_h·k_w·C_in for the forward conv of each layer (for a
  * transposed layer, of the conv it is the adjoint of) and the same for its two gradients.
@@ -137,11 +139,16 @@ async function kernelTable(backends: BackendName[]): Promise<Row[]> {
 }
 
 function printTable(rows: Row[], backends: BackendName[]): void {
-  const head = ['layer', 'op', 'GFLOP', ...backends.map((b) => `${b} ms`), ...backends.map((b) => `${b} GFLOP/s`)];
+  // Per backend: wall ms, GFLOP per wall second, GFLOP per CPU second (all threads; robust to load).
+  const head = ['layer', 'op', 'GFLOP', ...backends.flatMap((b) => [`${b} ms`, 'GF/s', 'GF/CPU-s'])];
   const lines = rows.map((r) => [
     r.layer, r.op, r.gflop.toFixed(2),
-    ...backends.map((b) => (r.byBackend[b] ? r.byBackend[b].ms.toFixed(2) + (r.byBackend[b].batch !== BATCH ? `@${r.byBackend[b].batch}` : '') : '-')),
-    ...backends.map((b) => (r.byBackend[b] ? r.byBackend[b].gflops.toFixed(1) : '-')),
+    ...backends.flatMap((b) => {
+      const e = r.byBackend[b];
+      if (!e) return ['-', '-', '-'];
+      const gfCpu = (r.gflop * e.batch / BATCH) / e.cpuMs * 1e3;
+      return [e.ms.toFixed(1) + (e.batch !== BATCH ? `@${e.batch}` : ''), e.gflops.toFixed(1), gfCpu.toFixed(1)];
+    }),
   ]);
   const all = [head, ...lines];
   const widths = head.map((_, j) => Math.max(...all.map((l) => l[j].length)));
@@ -265,6 +272,26 @@ async function iteration(be: BackendName): Promise<void> {
   it.dispose();
 }
 
+/** RSS after 50 training iterations and after `total`, to show the native engine leaks no memory. */
+async function leakCheck(total: number): Promise<void> {
+  await tf.setBackend('native');
+  const it = makeIteration();
+  let rss50 = 0;
+  const t0 = performance.now();
+  for (let i = 1; i <= total; i++) {
+    it.step();
+    if (i === 50) rss50 = process.memoryUsage().rss;
+    if (i % 50 === 0) {
+      console.log(`  iteration ${i}: RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, ${tf.memory().numTensors} tensors, ` +
+        `${((performance.now() - t0) / i).toFixed(0)} ms/iteration`);
+    }
+  }
+  const rss = process.memoryUsage().rss;
+  console.log(`native leak check (mnist, width ${WIDTH}, batch ${BATCH}): RSS after 50 iterations ${(rss50 / 2 ** 20).toFixed(0)} MiB, ` +
+    `after ${total} ${(rss / 2 ** 20).toFixed(0)} MiB (${((rss / rss50 - 1) * 100).toFixed(1)}%)`);
+  it.dispose();
+}
+
 async function main(): Promise<void> {
   const wanted = arg('backends', 'native,wasm,cpu').split(',') as BackendName[];
   const backends: BackendName[] = [];
@@ -274,6 +301,10 @@ async function main(): Promise<void> {
     else console.log(`${b}: skipped (${r.reason})`);
   }
   console.log(`MNIST networks (Table 6), batch ${BATCH}, width ${WIDTH}; backends ${backends.join(', ')}`);
+  if (flag('leak')) {
+    await leakCheck(Number(arg('leak', '500')));
+    return;
+  }
   if (!flag('no-kernels')) printTable(await kernelTable(backends), backends);
   if (!flag('no-iter')) for (const b of backends.filter((b) => b !== 'cpu')) await iteration(b);
 }
