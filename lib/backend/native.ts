@@ -1,17 +1,25 @@
 /**
  * The native CPU engine: a tfjs backend named 'native' that is the pure-JS cpu backend
- * (MathBackendCPU, same tensor storage, same kernels) with its heavy kernels replaced by oneDNN
- * primitives called through a Node-API addon (lib/backend/native/, built by
- * environment/build-native.sh).
+ * (MathBackendCPU: same tensor storage, same kernels) with its heavy kernels replaced by native ones
+ * from a Node-API addon (lib/backend/native/, built by environment/build-native.sh):
+ *   - convolutions 2-D/3-D, their two gradients, matmul, with fused bias and activation: oneDNN
+ *     primitives on tfjs's own layouts (nhwc / hwio), cached by shape; 2-D convolutions with few output
+ *     pixels are lowered to a batch-wide im2col and one oneDNN matmul (src/conv.cc);
+ *   - elementwise ops with broadcasting, reductions, batch norm, select, tile: OpenMP loops
+ *     (src/elementwise.cc) — once the convolutions were fast, the cpu backend's JS versions of these
+ *     took over 90% of a training iteration.
  *
- * The addon works in place on the cpu backend's Float32Arrays: inputs are read where they are and
- * outputs are written into a Float32Array allocated here, which then becomes the output tensor's
- * storage. oneDNN primitives are cached by shape and attributes inside the addon, so a training
- * loop builds each one once.
+ * The addon works in place on the cpu backend's Float32Arrays: inputs are read where they are, and
+ * each output is written into a Float32Array allocated here (recycled from disposed outputs when
+ * safe, see NativeBackendCPU) that becomes the output tensor's storage.
  *
  * A call the engine cannot serve (an unfused activation, int32 operands, a broadcast it does not
  * map, padding oneDNN rejects) runs the cpu backend's own kernel instead and is counted in
  * `nativeEngineStats().fallbacks`, so tests and the bench can tell.
+ *
+ * Threads: OpenMP with one thread per core, waiting passively (see loadNativeBackend). Signals are
+ * blocked while oneDNN runs (src/addon.cc: oneDNN 2.6's JIT sgemm moves the stack pointer onto the
+ * heap, so a signal such as a sampling profiler's corrupts memory).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -54,7 +62,7 @@ export interface NativeEngineStats {
   cacheSize: number;
   cacheHits: number;
   cacheMisses: number;
-  /** oneDNN implementation per cached primitive, e.g. ['c', 'brg:avx512_core'] (c conv, m matmul). */
+  /** oneDNN implementation per cached primitive, e.g. ['m', 'brg:avx512_core'] (c conv, m matmul, a accumulating matmul). */
   impls: [string, string][];
   /** Calls per kernel that ran the cpu backend's kernel instead, and the last reason. */
   fallbacks: Record<string, { count: number; reason: string }>;
