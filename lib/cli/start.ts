@@ -22,7 +22,7 @@ import { BACKEND_FLAG } from './train';
 
 /** The preset `npm start` trains, and how far: sized to finish within 10 minutes on 2 cores. */
 export const START_PRESET = 'mnist-cpu';
-export const START_OVERRIDES: Record<string, string> = { iterations: '600', batchSize: '64', dataLimit: '8000', checkpointEvery: '200' };
+export const START_OVERRIDES: Record<string, string> = { iterations: '300', batchSize: '64', dataLimit: '8000', checkpointEvery: '200' };
 
 const SPEC: Record<string, FlagSpec> = {
   out: { type: 'string', help: 'run folder (default runs/<timestamp>)' },
