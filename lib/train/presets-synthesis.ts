@@ -56,10 +56,10 @@ function texturePresets(authors: AuthorsTriangleBase): TrainPreset[] {
   const rows: ScaleRow[] = [
     {
       scale: 'quick',
-      description: 'one texture image (dataset=texture:brick|grass|gravel|<file.pat>) at 56×56, 1/4-width §4.1.4 networks, batch 1, 100 iterations (seconds; smoke test)',
+      description: 'one texture image (dataset=texture:brick|grass|gravel|<file.pat>) at 56×56, 1/4-width §4.1.4 networks, batch 1, 50 iterations (seconds; smoke test)',
       imageSize: 56,
       width: 0.25,
-      iterations: 100,
+      iterations: 50,
       checkpointEvery: 0,
       logEvery: 10,
     },
