@@ -1,14 +1,20 @@
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../lib/backend/index';
 import { datasetNames } from '../../lib/data/datasets';
 import { buildGenerator, buildInference } from '../../lib/models/triangle';
 import { PRESET_FIELDS, PRESETS, resolvePreset, type TrainPreset } from '../../lib/train/presets';
 import { ANOMALY_DEFAULT_HOLDOUT, classesWithout, LATENT_VARIANTS } from '../../lib/train/presets-latent-notebooks';
 import { modelOptionsFor, presetScaling, runTraining } from '../../lib/train/runner';
+
+// Conv training on the pure-JS cpu backend takes minutes; the fastest backend takes seconds.
+before(async () => {
+  await initBackend();
+});
 
 const SCALES = ['quick', 'cpu', 'paper'] as const;
 /** What is trained on what, and how long: "trained the same way" shares all of these. */
