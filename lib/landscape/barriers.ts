@@ -440,16 +440,25 @@ export interface AdScale {
   /** The median over pairs of the mean climbing slope, E per unit distance, from the lower minimum of a
    * pair up to the highest point of the straight line to the other (from `linearBarriers`). */
   slope: number;
+  /** The median ‖∇E‖ at the minima (projected onto the clamp box): 0 at true minima; where descents ran out
+   * of steps before converging, the downhill pull a chain must overcome to leave its start. */
+  gradient: number;
 }
 
 export type AdSettings = Required<Pick<AdBarrierOptions, 'alpha' | 'temperature' | 'stepSize' | 'steps' | 'radius'>>;
 
 /**
- * The scale of a landscape as attraction–diffusion needs it, from the pairs' distances and their
- * straight-line barriers.
+ * The scale of a landscape as attraction–diffusion needs it, from the pairs' distances, their
+ * straight-line barriers and the energy's gradient at the minima.
  * @param minima [M, ...shape]; not disposed
+ * @param opts.clamp the box chains are kept in (gradient components pushing out of it do not count)
  */
-export async function barrierScale(minima: tf.Tensor, linear: LinearBarrierResult): Promise<AdScale> {
+export async function barrierScale(
+  score: LandscapeScoreFn,
+  minima: tf.Tensor,
+  linear: LinearBarrierResult,
+  opts: { clamp?: readonly [number, number]; batchSize?: number } = {},
+): Promise<AdScale> {
   const m = minima.shape[0];
   const d = exampleSize(minima);
   if (linear.pairs.length === 0) throw new UserError('barrierScale: no pairs of minima; attraction–diffusion needs at least two minima');
@@ -465,24 +474,47 @@ export async function barrierScale(minima: tf.Tensor, linear: LinearBarrierResul
     return (linear.values[q] - Math.min(energy(i), energy(j))) / Math.max(climb * dist[q], 1e-12);
   });
   slopes.sort((a, b) => a - b);
+  const norms: number[] = [];
+  const batchSize = opts.batchSize ?? 256;
+  for (let b = 0; b < m; b += batchSize) {
+    const k = Math.min(batchSize, m - b);
+    const n = tf.tidy(() => {
+      const x = minima.slice(b, k);
+      let g = energyAndGradient(score, x).grad; // ∇E; a chain drifts along −∇E
+      if (opts.clamp) {
+        const [lo, hi] = opts.clamp;
+        const blocked = tf.logicalOr(tf.logicalAnd(x.greaterEqual(hi), g.less(0)), tf.logicalAnd(x.lessEqual(lo), g.greater(0)));
+        g = tf.where(blocked, tf.zerosLike(g), g);
+      }
+      return g.reshape([k, d]).square().sum(1).sqrt();
+    });
+    norms.push(...(await n.data()));
+    n.dispose();
+  }
+  norms.sort((a, b) => a - b);
   return {
     dims: d,
     minDistance: Math.min(...dist),
     maxDistance: Math.max(...dist),
     slope: slopes[Math.floor((slopes.length - 1) / 2)],
+    gradient: norms[Math.floor((norms.length - 1) / 2)],
   };
 }
 
 /**
  * Attraction–diffusion settings from a landscape's scale, the rule of thumb of ADELM (Hill, Nijkamp & Zhu
  * 2019) made explicit for D dimensions. Fields given in `fixed` are kept; the others are derived in order:
- *  - α = 3 × slope: the steepest point of a smooth climb is about twice its mean slope, so the magnet
- *    out-pulls the typical straight line with a margin; steeper walls are bypassed through lower valleys
- *    (finding those is what attraction–diffusion is for) or the pair counts as not connected (+∞). A much
- *    larger α drags every chain along the straight line (the linear barrier); a smaller one keeps chains in
- *    their basin: measured on a triangle EBM of MNIST (160 iterations, 59 nearest pairs, 300 steps), 1.5×
- *    let 12 of 59 chains arrive, 3× all 59 with barriers a median 2.4 below the straight line's, 6× all 59
- *    but only 1.3 below. In 784-D the hill test finds its saddle within 5% of the barrier at 3×.
+ *  - α = max(3 × slope, 2 × gradient): the steepest point of a smooth climb is about twice its mean
+ *    slope, so the magnet out-pulls the typical straight line with a margin; steeper walls are bypassed
+ *    through lower valleys (finding those is what attraction–diffusion is for) or the pair counts as not
+ *    connected (+∞). A much larger α drags every chain along the straight line (the linear barrier); a
+ *    smaller one keeps chains in their basin: measured on a triangle EBM of MNIST (160 iterations, 59
+ *    nearest pairs, 300 steps), 1.5× the slope let 12 of 59 chains arrive, 3× all 59 with barriers a
+ *    median 2.4 below the straight line's, 6× all 59 but only 1.3 below. In 784-D the hill test finds its
+ *    saddle within 5% of the barrier at 3×. The gradient term matters only where descents stopped before
+ *    converging: there the energy still falls away from the start, and a magnet weaker than that fall
+ *    never arrives (Fashion-MNIST, 500 iterations: 3× the slope gave α 0.25 against ‖∇E‖ of about 2 at
+ *    the descents' ends, and chains arrived for 12 of 334 pairs).
  *  - T = α·d_min·min(0.05/D, 0.005): a chain held only by the magnet settles at distance ≈ D·T/α from its
  *    target (the mode of r^(D−1)·e^(−αr/T)); 0.05/D keeps that at 5% of the closest pair's distance. In
  *    784-D a temperature of the 2-D tests' size (0.02 with α ≈ 1) would leave chains ~300 from their
@@ -495,12 +527,12 @@ export async function barrierScale(minima: tf.Tensor, linear: LinearBarrierResul
  * @param fixed e.g. { steps: 300 } (default 500) or an α chosen by hand
  */
 export function adSettingsFromScale(scale: AdScale, fixed: Partial<AdSettings> = {}): AdSettings {
-  const { dims, minDistance, maxDistance, slope } = scale;
+  const { dims, minDistance, maxDistance, slope, gradient } = scale;
   if (!(minDistance > 0 && maxDistance >= minDistance)) {
     throw new UserError(`adSettingsFromScale: distances between minima must be positive (got ${minDistance}..${maxDistance}); merge duplicate minima first`);
   }
   const steps = fixed.steps ?? 500;
-  const alpha = fixed.alpha ?? 3 * Math.max(slope, 1e-6);
+  const alpha = fixed.alpha ?? Math.max(3 * slope, 2 * gradient, 1e-6);
   const temperature = fixed.temperature ?? alpha * minDistance * Math.min(0.05 / dims, 0.005);
   const stepSize = fixed.stepSize ?? (2 * maxDistance) / (steps * alpha);
   const radius = fixed.radius ?? Math.min(2 * ((dims * temperature) / alpha + stepSize * alpha), minDistance / 2);

@@ -141,7 +141,7 @@ export async function mapLandscape(
           return result;
         }
         const given = opts.ad ?? {};
-        const scale = await barrierScale(minima.minima, linear);
+        const scale = await barrierScale(score, minima.minima, linear, { clamp: given.clamp });
         const settings = adSettingsFromScale(scale, given);
         const ad = await adBarriers(score, minima.minima, pairs, { ...given, ...settings, space: 'image', onProgress, signal: opts.signal });
         const result = finish('ad', ad);

@@ -132,7 +132,7 @@ test("attraction–diffusion in a generator's latent space diffuses z under E(g(
 });
 
 test('adSettingsFromScale: α, T, η and radius from the rule of thumb; given fields are kept', () => {
-  const s = adSettingsFromScale({ dims: 784, minDistance: 4, maxDistance: 16, slope: 2 });
+  const s = adSettingsFromScale({ dims: 784, minDistance: 4, maxDistance: 16, slope: 2, gradient: 0 });
   // α = 3·2; T = α·d_min·0.05/D; η = 2·d_max/(500·α); radius = 2·(D·T/α + η·α) (below d_min/2 = 2).
   assert.equal(s.alpha, 6);
   assert.ok(Math.abs(s.temperature - (6 * 4 * 0.05) / 784) < 1e-15);
@@ -142,12 +142,14 @@ test('adSettingsFromScale: α, T, η and radius from the rule of thumb; given fi
   // The chain's equilibrium distance D·T/α is 5% of the closest pair, whatever D.
   assert.ok(Math.abs((784 * s.temperature) / s.alpha - 0.2) < 1e-12);
   // In 2-D the temperature cap (0.005·α·d_min) applies; fixed fields win and the rest follow them.
-  const t = adSettingsFromScale({ dims: 2, minDistance: 4, maxDistance: 4, slope: 2 }, { alpha: 1, steps: 200 });
+  const t = adSettingsFromScale({ dims: 2, minDistance: 4, maxDistance: 4, slope: 2, gradient: 0 }, { alpha: 1, steps: 200 });
   assert.equal(t.alpha, 1);
   assert.ok(Math.abs(t.temperature - 0.02) < 1e-15);
   assert.ok(Math.abs(t.stepSize - 8 / 200) < 1e-15);
-  assert.equal(adSettingsFromScale({ dims: 2, minDistance: 4, maxDistance: 4, slope: 2 }, { radius: 0.1 }).radius, 0.1);
-  assert.throws(() => adSettingsFromScale({ dims: 2, minDistance: 0, maxDistance: 1, slope: 1 }), isUserError);
+  assert.equal(adSettingsFromScale({ dims: 2, minDistance: 4, maxDistance: 4, slope: 2, gradient: 0 }, { radius: 0.1 }).radius, 0.1);
+  // Descent ends that are not minima: the magnet must out-pull the energy's remaining fall (2 × ‖∇E‖).
+  assert.equal(adSettingsFromScale({ dims: 784, minDistance: 4, maxDistance: 16, slope: 2, gradient: 5 }).alpha, 10);
+  assert.throws(() => adSettingsFromScale({ dims: 2, minDistance: 0, maxDistance: 1, slope: 1, gradient: 0 }), isUserError);
 });
 
 /** The hill landscape embedded in 784-D along a random plane: the saddle ring is unchanged (rotational symmetry about the wells' axis). */
@@ -167,8 +169,9 @@ test('784-D: settings derived from the landscape carry attraction–diffusion ro
   const score = wellsScore(wells);
   const minima = tf.tensor(ref.minima.map(at).flat(), [2, 28, 28, 1]);
   const linear = await linearBarriers(score, minima, [[0, 1]], { resolution: 21 });
-  const scale = await barrierScale(minima, linear);
+  const scale = await barrierScale(score, minima, linear);
   assert.equal(scale.dims, 784);
+  assert.ok(scale.gradient < 1e-3, `‖∇E‖ at the minima ${scale.gradient}`);
   assert.ok(Math.abs(scale.minDistance - 2 * ref.minima[1][0]) < 1e-3, `distance ${scale.minDistance}`);
   // Mean climb from a minimum to the hill top at γ = ½.
   assert.ok(Math.abs(scale.slope - (linear.values[0] - ref.minEnergy) / ref.minima[1][0]) < 1e-3);
@@ -183,6 +186,23 @@ test('784-D: settings derived from the landscape carry attraction–diffusion ro
   assert.ok(linear.values[0] > ref.saddle + 0.5 * height, 'the straight line climbs the hill');
   assert.ok(ad.values[0] > ref.saddle - 0.02 * height && ad.values[0] < ref.saddle + 0.1 * height, `AD ${ad.values[0]} vs saddle ${ref.saddle} (height ${height})`);
   minima.dispose();
+});
+
+test('barrierScale: ‖∇E‖ at points that are not minima, with the components the clamp blocks left out', async () => {
+  // Two points on the hill's axis, 0.5 inside the minima: E falls towards the wells, dE/dx from the closed form.
+  const ref = hillReference();
+  const xm = ref.minima[1][0];
+  const pts = tf.tensor2d([[-(xm - 0.5), 0], [xm - 0.5, 0]]);
+  const score = wellsScore(HILL);
+  const linear = await linearBarriers(score, pts, [[0, 1]], { resolution: 5 });
+  const h = 1e-5;
+  const slope = Math.abs(wellsEnergy(HILL, [xm - 0.5 + h, 0]) - wellsEnergy(HILL, [xm - 0.5 - h, 0])) / (2 * h);
+  const s = await barrierScale(score, pts, linear);
+  assert.ok(Math.abs(s.gradient - slope) < 1e-3 * slope, `gradient ${s.gradient} vs ${slope}`);
+  // Clamped to |x| ≤ xm − 0.5, both points sit on the box's edge and their fall points out of it: nothing left.
+  const c = await barrierScale(score, pts, linear, { clamp: [-(xm - 0.5), xm - 0.5] });
+  assert.ok(c.gradient < 1e-6, `projected gradient ${c.gradient}`);
+  pts.dispose();
 });
 
 test('invalid pairs and options are user errors', async () => {
