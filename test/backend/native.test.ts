@@ -428,3 +428,29 @@ test('output buffers are recycled only when no tensor and no dataSync() caller c
   assert.deepEqual(mine, mineCopy);
   x.dispose();
 });
+
+test('the buffer pool stays under its bound, dropping the sizes asked for least recently', { skip: SKIP }, async () => {
+  loadNativeBackend();
+  await tf.setBackend('native');
+  const backend = tf.backend() as NativeBackendCPU;
+  const saved = NativeBackendCPU.maxPoolBytes;
+  backend.drainPool();
+  NativeBackendCPU.maxPoolBytes = 40_000; // 2.5 buffers of 4000 floats
+  try {
+    const a = tf.tensor(randoms(4000, 92), [4000]);
+    const b = tf.tensor(randoms(2000, 93), [2000]);
+    const outs = [tf.neg(a), tf.neg(a), tf.neg(b), tf.neg(b)];
+    // 2·16 kB + 2·8 kB = 48 kB offered: the last one does not fit, so the 4000-float class (asked for
+    // first) is dropped.
+    tf.dispose(outs);
+    const hits = backend.poolHits;
+    tf.neg(b).dispose();
+    assert.equal(backend.poolHits, hits + 1, 'the recent size class should still be pooled');
+    tf.neg(a).dispose();
+    assert.equal(backend.poolHits, hits + 1, 'the older size class should have been evicted');
+    tf.dispose([a, b]);
+  } finally {
+    NativeBackendCPU.maxPoolBytes = saved;
+    backend.drainPool();
+  }
+});
