@@ -331,7 +331,7 @@ test('Sum, Mean, Max, Min over contiguous axes match cpu; others fall back', { s
     }
   }
   await matchesCpu('reduce large (threaded)', [input([4, 100000], 51), input([50000, 16], 52)], (a, b) => [
-    tf.sum(a, 1), tf.mean(a), tf.sum(b, 0), tf.max(b, 0), tf.sum(b, 1),
+    tf.sum(a, 1), tf.mean(a), tf.sum(a, 0), tf.min(a, 0), tf.sum(b, 0), tf.max(b, 0), tf.sum(b, 1),
   ]);
   const fell = await matchesCpu('reduce non-contiguous axes', [x], (t) => [tf.sum(t, [0, 2])], true);
   assert.equal(fell[tf.Sum]?.count, 1);

@@ -211,12 +211,12 @@ typename F::T FoldRow(const float* __restrict p, i64 n) {
   return r;
 }
 
-/** acc[j] = fold(acc[j], rows[r][j]) for r in [r0, r1): lane-wise, so it vectorizes as is. */
+/** acc[j] = fold(acc[j], x[r·stride + j]) for r in [r0, r1), j < width: lane-wise, so it vectorizes. */
 template <typename F>
-void FoldRows(const float* __restrict x, typename F::T* __restrict acc, i64 r0, i64 r1, i64 B) {
+void FoldRows(const float* __restrict x, typename F::T* __restrict acc, i64 r0, i64 r1, i64 stride, i64 width) {
   for (i64 r = r0; r < r1; ++r) {
-    const float* __restrict p = x + r * B;
-    for (i64 j = 0; j < B; ++j) acc[j] = F::Fold(acc[j], p[j]);
+    const float* __restrict p = x + r * stride;
+    for (i64 j = 0; j < width; ++j) acc[j] = F::Fold(acc[j], p[j]);
   }
 }
 
@@ -247,16 +247,26 @@ void ReduceWith(const float* x, float* out, i64 A, i64 R, i64 B, double scale) {
       std::vector<T> acc(B);
       for (i64 a = b; a < e; ++a) {
         std::fill(acc.begin(), acc.end(), F::Init());
-        FoldRows<F>(x + a * R * B, acc.data(), 0, R, B);
+        FoldRows<F>(x + a * R * B, acc.data(), 0, R, B, B);
         for (i64 j = 0; j < B; ++j) out[a * B + j] = float(double(acc[j]) * scale);
       }
     });
     return;
   }
-  for (i64 a = 0; a < A; ++a) {  // few [R, B] blocks: split R across threads, combine the partial rows
+  for (i64 a = 0; a < A; ++a) {  // few [R, B] blocks
+    const float* xa = x + a * R * B;
+    if (B >= 4096) {  // wide rows: split the columns, nothing to combine
+      ParallelRange(B, std::max<i64>(1, kGrainCheap / R), [&](i64 j0, i64 j1) {
+        std::vector<T> acc(size_t(j1 - j0), F::Init());
+        FoldRows<F>(xa + j0, acc.data(), 0, R, B, j1 - j0);
+        for (i64 j = j0; j < j1; ++j) out[a * B + j] = float(double(acc[size_t(j - j0)]) * scale);
+      });
+      continue;
+    }
+    // narrow rows (batch-norm statistics: R = N·H·W, B = C): split R, combine the partial rows
     std::vector<std::vector<T>> part(threads, std::vector<T>(B, F::Init()));
     ParallelRange(R, std::max<i64>(1, kGrainCheap / B), [&](i64 b, i64 e) {
-      FoldRows<F>(x + a * R * B, part[omp_get_thread_num()].data(), b, e, B);
+      FoldRows<F>(xa, part[omp_get_thread_num()].data(), b, e, B, B);
     });
     for (i64 j = 0; j < B; ++j) {
       T r = part[0][j];
