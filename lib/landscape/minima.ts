@@ -15,6 +15,11 @@ export interface FindMinimaOptions {
   /** A start has converged when its step, divided by η, is shorter than tol: ‖∇f‖ < tol without a clamp,
    * the projected gradient's norm with one (so points resting on the clamp's boundary converge too). */
   tol: number;
+  /** Also converged once E has not reached a new low for this many steps (default: never). On a
+   * piecewise-linear energy (a ReLU network's) ∇E does not vanish at a minimum, which sits on a kink: the
+   * descent bounces across it and never meets `tol`. A descent zig-zagging down a valley floor still sets
+   * new lows every few steps; one that has stopped making progress is within a step of its minimum. */
+  stallSteps?: number;
   /** Keep points in [lo, hi] after every step (e.g. [-1, 1] for images). */
   clamp?: readonly [number, number];
   /** Points descending at once (default 256); converged points are replaced by fresh starts. */
@@ -59,6 +64,8 @@ export async function findMinima(score: LandscapeScoreFn, starts: tf.Tensor, opt
   const finals = new Float32Array(n * d);
   const steps = new Int32Array(n);
   const converged = new Uint8Array(n);
+  const lowest = new Float32Array(n).fill(Infinity);
+  const lowestAt = new Int32Array(n);
 
   // A pool of up to batchSize descending points; whoever converges (or runs out of steps) leaves,
   // and fresh starts refill it, so every score call runs at a full batch.
@@ -84,22 +91,25 @@ export async function findMinima(score: LandscapeScoreFn, starts: tf.Tensor, opt
     refill();
     while (pool !== null) {
       const x: tf.Tensor = pool;
-      const { moved, stepped } = tf.tidy(() => {
-        const { grad } = energyAndGradient(score, x);
+      const { moved, stepped, energy } = tf.tidy(() => {
+        const { energy, grad } = energyAndGradient(score, x);
         let y = x.sub(grad.mul(eta));
         if (opts.clamp) y = y.clipByValue(opts.clamp[0], opts.clamp[1]);
         const dist = y.sub(x).reshape([ids.length, d]).square().sum(1).sqrt().div(eta);
-        return { moved: dist, stepped: y };
+        return { moved: dist, stepped: y, energy };
       });
-      const movedHost = await moved.data();
-      moved.dispose();
+      const [movedHost, energyHost] = await Promise.all([moved.data(), energy.data()]);
+      tf.dispose([moved, energy]);
       x.dispose();
       const keep: number[] = [];
       const leave: number[] = [];
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i];
         steps[id]++;
-        if (movedHost[i] < opts.tol) {
+        // steps[id] is t + 1 now and energyHost[i] is E(x_t).
+        if (energyHost[i] < lowest[id]) [lowest[id], lowestAt[id]] = [energyHost[i], steps[id]];
+        const stalled = opts.stallSteps !== undefined && steps[id] - lowestAt[id] >= opts.stallSteps;
+        if (movedHost[i] < opts.tol || stalled) {
           converged[id] = 1;
           leave.push(i);
         } else if (steps[id] >= opts.maxSteps || !Number.isFinite(movedHost[i])) {
@@ -262,6 +272,9 @@ function checkDescentOptions(o: FindMinimaOptions): void {
   if (!(o.tol > 0)) throw new UserError(`findMinima: tol must be > 0 (got ${o.tol})`);
   if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize >= 1)) {
     throw new UserError(`findMinima: batchSize must be an integer ≥ 1 (got ${o.batchSize})`);
+  }
+  if (o.stallSteps !== undefined && !(Number.isInteger(o.stallSteps) && o.stallSteps >= 1)) {
+    throw new UserError(`findMinima: stallSteps must be an integer ≥ 1 (got ${o.stallSteps})`);
   }
   if (o.clamp && !(o.clamp[0] < o.clamp[1])) throw new UserError(`findMinima: clamp must be [lo, hi] with lo < hi (got [${o.clamp.join(', ')}])`);
 }

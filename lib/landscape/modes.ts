@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { findMinima, type FindMinimaOptions, type MinimaResult } from './minima';
+import { descentOptionsFromScale, findMinima, type FindMinimaOptions, type MinimaResult } from './minima';
 import { energiesOf, type LandscapeScoreFn } from './score';
 
 type Points = tf.Tensor | readonly (readonly number[])[];
@@ -100,13 +100,15 @@ export interface MinimaNearModesOptions {
   grid?: number;
   /** A minimum within this distance of a mode counts for it. */
   radius: number;
-  /** Descent settings (default η 0.01, 2,000 steps, tol 1e-3, merge within 0.05). */
+  /** Descent settings; default: η and tol from the energy's scale (`descentOptionsFromScale` over the
+   * grid), 2,000 steps, merge within 0.05, and stalled after 20 steps without a new low (toy MLP energies are piecewise linear). */
   descent?: Partial<Omit<FindMinimaOptions, 'clamp'>>;
 }
 
 /**
  * Local minima of a 2-D energy by steepest descent (lib/landscape findMinima) from a regular grid of
- * starts over a box, matched to the mixture's modes.
+ * starts over a box, matched to the mixture's modes. A minimum counts when a descent converged into it:
+ * its gradient fell below tol, or (piecewise-linear energies) E stopped reaching new lows.
  */
 export async function minimaNearModes(score: LandscapeScoreFn, modes: readonly (readonly number[])[], opts: MinimaNearModesOptions): Promise<ModeMinima> {
   checkModes(modes, 2, 'minimaNearModes');
@@ -117,10 +119,11 @@ export async function minimaNearModes(score: LandscapeScoreFn, modes: readonly (
   if (!(Number.isInteger(g) && g >= 2)) throw new UserError(`minimaNearModes: grid must be an integer ≥ 2 (got ${g})`);
   const axis = gridAxis(lo, hi, g);
   const starts = tf.tensor2d(axis.flatMap((y) => axis.map((x) => [x, y])));
-  const { stepSize = 0.01, maxSteps = 2000, tol = 1e-3, mergeDistance = 0.05, ...rest } = opts.descent ?? {};
   let found: MinimaResult;
   try {
-    found = await findMinima(score, starts, { ...rest, stepSize, maxSteps, tol, mergeDistance, clamp: [lo, hi] });
+    const scaled = await descentOptionsFromScale(score, starts, { sample: g * g, maxSteps: 2000 });
+    const defaults: FindMinimaOptions = { stepSize: scaled.stepSize, tol: scaled.tol, maxSteps: 2000, mergeDistance: 0.05, stallSteps: 20 };
+    found = await findMinima(score, starts, { ...defaults, ...opts.descent, clamp: [lo, hi] });
   } finally {
     starts.dispose();
   }

@@ -170,3 +170,32 @@ test('descentOptionsFromScale: η ∝ 1/‖∇E‖ so a scaled energy descends t
   await assert.rejects(descentOptionsFromScale(flat, z), (e) => isUserError(e) && /flat/.test(e.message));
   z.dispose();
 });
+
+test('stallSteps: descents settle on the kink of a piecewise-linear minimum, but not on a sloping valley floor', async () => {
+  // E = |x − 0.3| + |y + 0.2|: ‖∇E‖ = √2 everywhere, so the gradient tolerance never fires.
+  const vee = (x: tf.Tensor) => tf.tidy(() => x.sub(tf.tensor1d([0.3, -0.2])).abs().sum(1).neg() as tf.Tensor1D);
+  const starts = tf.tensor2d([[-0.8, 0.7], [0.9, -0.9], [0.31, 0.5]]);
+  const opts = { stepSize: 0.01, maxSteps: 400, tol: 1e-3, mergeDistance: 0.05 };
+  const plain = await findMinima(vee, starts, opts);
+  assert.equal(plain.converged.reduce((a, b) => a + b, 0), 0, 'constant steps bounce across the kink forever');
+  plain.minima.dispose();
+  const before = tf.memory().numTensors;
+  const r = await findMinima(vee, starts, { ...opts, stallSteps: 5 });
+  assert.equal(tf.memory().numTensors, before + 1);
+  assert.equal(r.converged.reduce((a, b) => a + b, 0), 3);
+  assert.equal(r.energies.length, 1, 'all three reach the same minimum');
+  const [p] = (await r.minima.array()) as number[][];
+  assert.ok(distance(p, [0.3, -0.2]) < 2 * 0.01 * Math.SQRT2, `minimum at ${p}`);
+  assert.ok(Math.max(...r.steps) < 200, `steps ${Array.from(r.steps)}`);
+  r.minima.dispose();
+  // E = 2|y| − 0.5x in [−1, 1]²: the descent zig-zags across y = 0 but keeps setting new lows down the
+  // valley, so it is not stopped before the box's edge at x = 1.
+  const valley = (x: tf.Tensor) => tf.tidy(() => x.slice([0, 1], [-1, 1]).abs().mul(2).sub(x.slice([0, 0], [-1, 1]).mul(0.5)).reshape([-1]).neg() as tf.Tensor1D);
+  const v0 = tf.tensor2d([[-0.9, 0.31]]);
+  const v = await findMinima(valley, v0, { ...opts, maxSteps: 2000, stallSteps: 5, clamp: [-1, 1] });
+  const [end] = (await v.minima.array()) as number[][];
+  assert.ok(end[0] > 0.99 && Math.abs(end[1]) < 0.03, `valley end ${end}`);
+  assert.equal(v.converged[0], 1);
+  tf.dispose([v.minima, v0, starts]);
+  await assert.rejects(findMinima(vee, tf.zeros([1, 2]), { ...opts, stallSteps: 0 }), (e) => isUserError(e) && /stallSteps/.test(e.message));
+});
