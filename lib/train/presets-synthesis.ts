@@ -65,10 +65,10 @@ function texturePresets(authors: AuthorsTriangleBase): TrainPreset[] {
     },
     {
       scale: 'cpu',
-      description: 'one texture image at 112×112, 1/4-width §4.1.4 networks, batch 1, 500 iterations (about 3 minutes on 2 shared cores)',
+      description: 'one texture image at 112×112, 1/4-width §4.1.4 networks, batch 1, 800 iterations (2-4 minutes on 2 shared cores)',
       imageSize: 112,
       width: 0.25,
-      iterations: 500,
+      iterations: 800,
       checkpointEvery: 500,
       logEvery: 25,
     },
@@ -123,10 +123,10 @@ function dyntexPresets(authors: AuthorsTriangleBase): TrainPreset[] {
     },
     {
       scale: 'cpu',
-      description: 'one procedural clip, 32 frames of 64×64, 1/8-width §4.1.5 networks, batch 1, 150 iterations',
+      description: 'one procedural clip, 32 frames of 64×64, 1/8-width §4.1.5 networks, batch 1, 300 iterations (5-12 minutes on 2 shared cores)',
       imageSize: 64,
       width: 1 / 8,
-      iterations: 150,
+      iterations: 300,
       checkpointEvery: 50,
       logEvery: 5,
     },
@@ -175,9 +175,9 @@ export function synthesisPresets(authors: AuthorsTriangleBase): TrainPreset[] {
 export function progressivePresets(authors: AuthorsTriangleBase): ProgressivePreset[] {
   const { method: _method, ...optim } = authors;
   const common = { ...optim, classes: NONE, spectralNorm: false };
-  // quick/cpu halve the EBM's learning rate: with a few hundred iterations per stage, the authors' 1e-4 let the
-  // energies run away at 16×16 and 32×32 and the samples collapse to one shape (hires-cpu, measured); 5e-5 keeps
-  // the EBM learning (|E| grows to tens) with diverse samples. `paper` keeps the authors' rates.
+  // quick/cpu halve the EBM's learning rate: with 150 iterations per stage, the authors' 1e-4 let the energies
+  // run away at 16×16 and 32×32 and the samples collapse to one shape (measured); 5e-5 keeps the EBM learning
+  // (|E| grows to tens) with diverse samples. `paper` keeps the authors' rates.
   const smallScale = { lrEbm: optim.lrEbm / 2 };
   return [
     {
@@ -202,15 +202,15 @@ export function progressivePresets(authors: AuthorsTriangleBase): ProgressivePre
       ...smallScale,
       name: 'hires-cpu',
       scale: 'cpu',
-      description: 'Fashion-MNIST upsampled to 32×32, grown 4 → 8 → 16 → 32, 1/32-width networks (16 channels), z of 128, 10,000 images, batch 16, 50 fade-in + 100 stable iterations per stage, EBM lr 5e-5 (about 5 minutes on 2 shared cores)',
+      description: 'Fashion-MNIST upsampled to 32×32, grown 4 → 8 → 16 → 32, 1/32-width networks (16 channels), z of 128, 10,000 images, batch 16, 100 fade-in + 250 stable iterations per stage, EBM lr 5e-5 (4-10 minutes on 2 shared cores)',
       dataset: 'fashion-mnist',
       dataLimit: 10000,
       maxSize: 32,
       width: 1 / 32,
       latentDim: 128,
       batchSize: 16,
-      stableIterations: 100,
-      fadeIterations: 50,
+      stableIterations: 250,
+      fadeIterations: 100,
       logEvery: 10,
     },
     {
