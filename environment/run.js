@@ -90,6 +90,37 @@ function notebooks(filters) {
   return failed;
 }
 
+/**
+ * Executes notebooks in place at a preset (default cpu), outputs and notebooks/results/<name>.json
+ * included: how the committed notebooks are produced. Names match by substring ("04", "texture").
+ */
+function execute(args) {
+  const i = args.indexOf('--preset');
+  const preset = i >= 0 ? args[i + 1] : 'cpu';
+  if (!['quick', 'cpu', 'paper'].includes(preset)) {
+    console.error(`--preset must be quick, cpu or paper (got "${preset ?? ''}")`);
+    process.exit(2);
+  }
+  const filters = args.filter((a, k) => !a.startsWith('--') && !(i >= 0 && k === i + 1));
+  const all = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+  const nbs = all.filter((f) => filters.some((x) => f.includes(path.basename(x))));
+  if (filters.length === 0 || nbs.length === 0) {
+    console.error(`name the notebooks to execute, e.g. npm run execute -- 04 --preset cpu (notebooks: ${all.join(', ')})`);
+    process.exit(2);
+  }
+  let failed = 0;
+  for (const nb of nbs) {
+    const t0 = Date.now();
+    console.log(`executing ${nb} at ${preset} ...`);
+    failed |= run(JUPYTER_PY, ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--inplace',
+      '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=7200', path.join('notebooks', nb)], {
+      env: { ...process.env, DTRI_PRESET: preset },
+    });
+    console.log(`${nb}: ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+  }
+  process.exit(failed ? 1 : 0);
+}
+
 function main() {
   const [cmd, ...args] = process.argv.slice(2);
   switch (cmd) {
@@ -109,8 +140,11 @@ function main() {
     case 'notebook':
       setup();
       process.exit(run(JUPYTER_PY, ['-m', 'jupyter', 'notebook', '--no-browser', '--ip=127.0.0.1', 'notebooks', ...args]));
+    case 'execute':
+      if (!process.env.DTRI_SKIP_SETUP) setup();
+      return execute(args);
     default:
-      console.error(`usage: node environment/run.js start|test|bench|notebook (got "${cmd ?? ''}")`);
+      console.error(`usage: node environment/run.js start|test|bench|notebook|execute (got "${cmd ?? ''}")`);
       process.exit(2);
   }
 }

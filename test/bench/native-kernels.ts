@@ -18,7 +18,6 @@
  * GFLOP/s counts 2·N·H_out·W_out·C_out·k_h·k_w·C_in for the forward conv of each layer (for a
  * transposed layer, of the conv it is the adjoint of) and the same for its two gradients.
  */
-import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend, tfBackendName, type BackendName } from '../../lib/backend';
@@ -26,6 +25,7 @@ import { nativeEngineStats } from '../../lib/backend/native';
 import { buildTriangleModels } from '../../lib/models';
 import { objectiveScaling, triangleEbmLoss, triangleGeneratorLoss, triangleInferenceLoss } from '../../lib/objectives';
 import { NetworkOptimizer, gradsAndTerms } from '../../lib/train/optimizer';
+import { runTorchIteration } from './sections/torch';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -296,63 +296,11 @@ async function leakCheck(total: number): Promise<void> {
   it.dispose();
 }
 
-/**
- * The same iteration in PyTorch: Table 6's nets (BN in the generator, LReLU 0.2), Adam β = (0.5, 0.999),
- * clipping at 100, generator weight decay 5e-4, losses as lib/objectives' 'authors' scaling; only the
- * stepped net's parameters require gradients, as tf.variableGrads differentiates only those.
- */
-const TORCH_SCRIPT = `
-import torch, torch.nn as nn, time, resource, sys, os
-torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '2')))
-W = float(sys.argv[1]); N = int(sys.argv[2]); ITERS = int(sys.argv[3])
-c = lambda n: max(1, round(n * W))
-def G():
-    return nn.Sequential(
-        nn.ConvTranspose2d(100, c(1024), 3, 1, 0, bias=False), nn.BatchNorm2d(c(1024)), nn.ReLU(),
-        nn.ConvTranspose2d(c(1024), c(512), 4, 2, 1, output_padding=1, bias=False), nn.BatchNorm2d(c(512)), nn.ReLU(),
-        nn.ConvTranspose2d(c(512), c(256), 4, 2, 1, bias=False), nn.BatchNorm2d(c(256)), nn.ReLU(),
-        nn.ConvTranspose2d(c(256), 1, 4, 2, 1), nn.Tanh())
-def trunk():
-    return nn.Sequential(nn.Conv2d(1, c(128), 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
-        nn.Conv2d(c(128), c(256), 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
-        nn.Conv2d(c(256), c(512), 4, 2, 1, bias=False), nn.LeakyReLU(0.2))
-class I(nn.Module):
-    def __init__(s): super().__init__(); s.t = trunk(); s.mu = nn.Conv2d(c(512), 100, 3); s.lv = nn.Conv2d(c(512), 100, 3)
-    def forward(s, x): h = s.t(x); return s.mu(h).flatten(1), s.lv(h).flatten(1)
-g, inf, e = G(), I(), nn.Sequential(trunk(), nn.Conv2d(c(512), 1, 3))
-oG = torch.optim.Adam(g.parameters(), 3e-4, betas=(0.5, 0.999), weight_decay=5e-4)
-oI = torch.optim.Adam(inf.parameters(), 3e-4, betas=(0.5, 0.999)); oE = torch.optim.Adam(e.parameters(), 1e-4, betas=(0.5, 0.999))
-x = torch.randn(N, 1, 28, 28).clamp(-1, 1)
-def only(m):
-    for net in (g, inf, e):
-        for p in net.parameters(): p.requires_grad_(net is m)
-def nll(mu, lv, z): return (0.5 * ((z - mu) ** 2 / lv.exp() + lv)).mean()
-def step():
-    z = torch.randn(N, 100); eps = torch.randn(N, 100)
-    with torch.no_grad(): xg = g(z.view(N, 100, 1, 1))
-    only(e); oE.zero_grad(); l = e(x).mean() - e(xg).mean(); l.backward()
-    nn.utils.clip_grad_norm_(e.parameters(), 100); oE.step()
-    only(inf); oI.zero_grad(); mu, lv = inf(x); zi = mu + (0.5 * lv).exp() * eps
-    xr = g(zi.view(N, 100, 1, 1)); rec = ((x - xr) ** 2).sum() / N; kl = (0.5 * (mu ** 2 + lv.exp() - 1 - lv)).mean()
-    m2, l2 = inf(xg); l = rec + kl + 0.1 * nll(m2, l2, z); l.backward(); nn.utils.clip_grad_norm_(inf.parameters(), 100); oI.step()
-    only(g); oG.zero_grad(); xr = g(zi.detach().view(N, 100, 1, 1)); rec = ((x - xr) ** 2).sum() / N
-    xg2 = g(z.view(N, 100, 1, 1)); m2, l2 = inf(xg2); l = rec - e(xg2).mean() + 0.1 * nll(m2, l2, z); l.backward()
-    nn.utils.clip_grad_norm_(g.parameters(), 100); oG.step()
-def cpu(): r = resource.getrusage(resource.RUSAGE_SELF); return r.ru_utime + r.ru_stime
-step(); step()
-ts = []; c0 = cpu()
-for i in range(ITERS):
-    t = time.perf_counter(); step(); ts.append(time.perf_counter() - t)
-ts.sort()
-print(f"torch {torch.__version__} threads {torch.get_num_threads()}: triangle iteration (mnist, width {W}, batch {N}): median {ts[len(ts)//2]*1e3:.0f} ms wall (min {ts[0]*1e3:.0f}), {(cpu()-c0)/ITERS*1e3:.0f} CPU ms/iter")
-`;
-
+/** The same iteration in PyTorch, through the npm run bench peer (test/bench/torch_iteration.py). */
 function torchIteration(): void {
-  const r = spawnSync('/usr/bin/python3', ['-c', TORCH_SCRIPT, String(WIDTH), String(BATCH), String(ITERS)], {
-    encoding: 'utf8',
-    env: { ...process.env, OMP_WAIT_POLICY: 'passive', OMP_NUM_THREADS: String(os.availableParallelism()) },
-  });
-  console.log(r.status === 0 ? r.stdout.trim() : `torch: failed (${(r.stderr || String(r.error)).trim().split('\n').pop()})`);
+  const r = runTorchIteration(WIDTH, BATCH, ITERS, os.availableParallelism());
+  if ('missing' in r) console.log(`torch: ${r.missing}`);
+  else console.log(`torch ${r.torch} threads ${r.threads}: triangle iteration (mnist, width ${WIDTH}, batch ${BATCH}): median ${r.msPerIter.toFixed(0)} ms wall, ${r.cpuMsPerIter.toFixed(0)} CPU ms/iter`);
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * (b) The same iteration in PyTorch on the CPU (Debian's python3-torch 1.13, 2 threads), through
- * test/bench/torch_iteration.py: the peer of every row of the triangle section. Skipped with a note
+ * test/bench/torch_iteration.py (OMP_WAIT_POLICY=passive): the peer of every row of the triangle section. Skipped with a note
  * when /usr/bin/python3 has no torch.
  */
 import { spawnSync } from 'node:child_process';
@@ -30,6 +30,8 @@ export function runTorchIteration(width: number, batch: number, iters: number, t
   const r = spawnSync(PYTHON, [SCRIPT, '--width', String(width), '--batch', String(batch), '--iters', String(iters), '--threads', String(threads)], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
+    // OpenMP's default spin-waiting collapses when the cores are shared (measured: 2-3× slower at load 3).
+    env: { ...process.env, OMP_WAIT_POLICY: 'passive' },
   });
   if (r.status !== 0) throw new Error(`torch_iteration.py failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';

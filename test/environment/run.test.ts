@@ -1,0 +1,36 @@
+/**
+ * environment/run.js, the npm scripts' entry point: user mistakes get one line naming the fix and exit 2,
+ * never a stack trace. (Its happy paths are npm test itself and the committed notebooks.)
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const RUN = path.join(__dirname, '..', '..', 'environment', 'run.js');
+
+function runJs(...args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [RUN, ...args], { encoding: 'utf8', env: { ...process.env, DTRI_SKIP_SETUP: '1' } });
+  return { status: r.status, stderr: r.stderr };
+}
+
+test('run.js: an unknown command lists the commands', () => {
+  const r = runJs('frobnicate');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^usage: node environment\/run\.js start\|test\|bench\|notebook\|execute \(got "frobnicate"\)\n$/);
+});
+
+test('run.js execute: no notebook named, or none matching, lists the notebooks', () => {
+  for (const args of [['execute'], ['execute', 'no-such-notebook']]) {
+    const r = runJs(...args);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^name the notebooks to execute, e\.g\. npm run execute -- 04 --preset cpu \(notebooks: 00-toy-triangle\.ipynb, .*\)\n$/);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+  }
+});
+
+test('run.js execute: a preset other than quick, cpu or paper is refused before anything runs', () => {
+  const r = runJs('execute', '04', '--preset', 'big');
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, '--preset must be quick, cpu or paper (got "big")\n');
+});
