@@ -418,9 +418,16 @@ function convParams(mode: ConvMode, g: ConvGeom, act: number, hasBias: boolean):
   return p;
 }
 
+/** The bias (one value per output channel), activation and its alpha fused into a forward convolution. */
+interface ConvFusion {
+  bias: Float32Array | null;
+  act: number;
+  alpha: number;
+}
+
 /**
- * Runs one convolution in the addon and wraps the output as a tensor of `outShape`; returns null
- * (after counting nothing) when oneDNN refuses the geometry, so the caller can fall back.
+ * Runs one convolution in the addon and wraps the output as a tensor of `outShape`; returns oneDNN's
+ * message (after counting nothing) when it refuses the geometry, so the caller can fall back.
  */
 function runConv(
   backend: Cpu,
@@ -429,7 +436,7 @@ function runConv(
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   outShape: number[],
-  fused?: { bias: Float32Array | null; act: number; alpha: number },
+  fused?: ConvFusion,
 ): tf.TensorInfo | string {
   const out = allocF32(backend, size(outShape));
   try {
@@ -455,52 +462,71 @@ function orFallback(name: string, args: KernelArgs, r: tf.TensorInfo | string): 
 const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
   a.length === b.length && a.every((v, i) => v === b[i]);
 
-function conv2DKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args as unknown as {
-    inputs: In<'x' | 'filter'>; backend: Cpu; attrs: tf.Conv2DAttrs;
-  };
-  const { x, filter } = inputs;
-  if (!allFloat32(x, filter)) return fallback(tf.Conv2D, args, 'non-float32 operands');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false,
-    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
-  if (size(info.outShape) === 0 || size(x.shape) === 0) return fallback(tf.Conv2D, args, 'empty tensor');
-  return orFallback(tf.Conv2D, args, runConv(backend, ConvMode.Forward, geom2D(info), x, filter, info.outShape));
+type Shape4 = [number, number, number, number];
+type Shape5 = [number, number, number, number, number];
+type ConvInfo = tf.backend_util.Conv2DInfo | tf.backend_util.Conv3DInfo;
+
+/** The kernel's inputs that the addon takes, in its order, per mode: (x, filter) → y, (dy, filter) → dx, (x, dy) → dfilter. */
+const CONV_OPERANDS: Record<ConvMode, readonly [string, string]> = {
+  [ConvMode.Forward]: ['x', 'filter'],
+  [ConvMode.BackwardData]: ['dy', 'filter'],
+  [ConvMode.BackwardWeights]: ['x', 'dy'],
+};
+
+/** Per mode: the operand that is dy (it must have the forward output's shape), the result's shape, the shapes that must not be empty. */
+function convRoles(mode: ConvMode, info: ConvInfo, a: tf.TensorInfo, b: tf.TensorInfo): { dy?: tf.TensorInfo; out: number[]; nonEmpty: number[][] } {
+  switch (mode) {
+    case ConvMode.Forward:
+      return { out: info.outShape, nonEmpty: [info.outShape, a.shape] };
+    case ConvMode.BackwardData:
+      return { dy: a, out: info.inShape, nonEmpty: [info.inShape, a.shape] };
+    case ConvMode.BackwardWeights:
+      return { dy: b, out: info.filterShape, nonEmpty: [a.shape, b.shape] };
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown convolution mode ${never}`);
+    }
+  }
 }
 
-function conv2DBackpropInputKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args as unknown as {
-    inputs: In<'dy' | 'filter'>; backend: Cpu; attrs: tf.Conv2DBackpropInputAttrs;
+/**
+ * The checks and the addon call that every convolution kernel shares. A kernel states only its mode,
+ * `info` (how tfjs computes its geometry from the operands and attributes) and, FusedConv2D alone,
+ * `fuse` (its bias and activation, or why they cannot be fused). Returns the kernel for a given name,
+ * the name its fallbacks are counted under.
+ */
+function convKernel<A>(
+  mode: ConvMode,
+  info: (a: tf.TensorInfo, b: tf.TensorInfo, attrs: A) => ConvInfo,
+  fuse?: (backend: Cpu, inputs: Partial<In<string>>, attrs: A, info: ConvInfo) => ConvFusion | string,
+): (name: string) => tf.KernelFunc {
+  const [aName, bName] = CONV_OPERANDS[mode];
+  return (name) => (args) => {
+    const { inputs, backend, attrs } = args as unknown as { inputs: In<string>; backend: Cpu; attrs: A };
+    const a = inputs[aName], b = inputs[bName];
+    if (!allFloat32(a, b)) return fallback(name, args, 'non-float32 operands');
+    const i = info(a, b, attrs);
+    const { dy, out, nonEmpty } = convRoles(mode, i, a, b);
+    if (dy && !sameShape(i.outShape, dy.shape)) {
+      return fallback(name, args, `dy shape ${dy.shape} is not the forward output ${i.outShape}`);
+    }
+    if (nonEmpty.some((s) => size(s) === 0)) return fallback(name, args, 'empty tensor');
+    const fused = fuse?.(backend, inputs, attrs, i);
+    if (typeof fused === 'string') return fallback(name, args, fused);
+    const g = 'inDepth' in i ? geom3D(i) : geom2D(i);
+    return orFallback(name, args, runConv(backend, mode, g, a, b, out, fused));
   };
-  const { dy, filter } = inputs;
-  if (!allFloat32(dy, filter)) return fallback(tf.Conv2DBackpropInput, args, 'non-float32 operands');
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad,
-    attrs.dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
-  if (!sameShape(info.outShape, dy.shape)) {
-    return fallback(tf.Conv2DBackpropInput, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
-  }
-  if (size(info.inShape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv2DBackpropInput, args, 'empty tensor');
-  return orFallback(tf.Conv2DBackpropInput, args,
-    runConv(backend, ConvMode.BackwardData, geom2D(info), dy, filter, info.inShape));
 }
 
-function conv2DBackpropFilterKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args as unknown as {
-    inputs: In<'x' | 'dy'>; backend: Cpu; attrs: tf.Conv2DBackpropFilterAttrs;
-  };
-  const { x, dy } = inputs;
-  if (!allFloat32(x, dy)) return fallback(tf.Conv2DBackpropFilter, args, 'non-float32 operands');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad,
+/** tfjs's geometry of a 2-D convolution kernel (its gradients run at dilation 1). */
+function conv2DInfo(
+  inShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Pick<tf.Conv2DAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>,
+  dilations: tf.Conv2DAttrs['dilations'],
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(inShape as Shape4, filterShape as Shape4, attrs.strides, dilations, attrs.pad,
     attrs.dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
-  if (!sameShape(info.outShape, dy.shape)) {
-    return fallback(tf.Conv2DBackpropFilter, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
-  }
-  if (size(x.shape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv2DBackpropFilter, args, 'empty tensor');
-  return orFallback(tf.Conv2DBackpropFilter, args,
-    runConv(backend, ConvMode.BackwardWeights, geom2D(info), x, dy, info.filterShape));
 }
 
 /**
@@ -515,72 +541,41 @@ function channelBias(backend: Cpu, bias: tf.TensorInfo | undefined, channels: nu
   return `bias of shape [${bias.shape}] is not per-channel`;
 }
 
-function fusedConv2DKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args as unknown as {
-    inputs: In<'x' | 'filter'> & { bias?: tf.TensorInfo }; backend: Cpu; attrs: tf.FusedConv2DAttrs;
+/** Conv2D with its bias and activation fused; an activation or a bias dtype it cannot fuse is reported before any other reason. */
+function fusedConv2DKernel(name: string): tf.KernelFunc {
+  const conv = convKernel(
+    ConvMode.Forward,
+    (x, filter, attrs: tf.FusedConv2DAttrs) => conv2DInfo(x.shape, filter.shape, attrs, attrs.dilations),
+    (backend, { bias }, attrs, info) => {
+      if (bias && attrs.dataFormat === 'NCHW' && bias.shape.length > 1 && size(bias.shape) > 1) return 'NCHW with a rank > 1 bias';
+      const b = channelBias(backend, bias, info.outChannels);
+      if (typeof b === 'string') return b;
+      return { bias: b, act: ACTIVATION_CODE[attrs.activation ?? 'linear'], alpha: attrs.leakyreluAlpha ?? 0.2 };
+    },
+  )(name);
+  return (args) => {
+    const { inputs, attrs } = args as unknown as { inputs: { bias?: tf.TensorInfo }; attrs: tf.FusedConv2DAttrs };
+    if (ACTIVATION_CODE[attrs.activation ?? 'linear'] === undefined) return fallback(name, args, `activation '${attrs.activation}' is not fused`);
+    if (!allFloat32(inputs.bias)) return fallback(name, args, 'non-float32 operands');
+    return conv(args);
   };
-  const { x, filter, bias } = inputs;
-  const act = ACTIVATION_CODE[attrs.activation ?? 'linear'];
-  if (act === undefined) return fallback(tf.FusedConv2D, args, `activation '${attrs.activation}' is not fused`);
-  if (!allFloat32(x, filter, bias)) return fallback(tf.FusedConv2D, args, 'non-float32 operands');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false,
-    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
-  if (size(info.outShape) === 0 || size(x.shape) === 0) return fallback(tf.FusedConv2D, args, 'empty tensor');
-  if (bias && attrs.dataFormat === 'NCHW' && bias.shape.length > 1 && size(bias.shape) > 1) {
-    return fallback(tf.FusedConv2D, args, 'NCHW with a rank > 1 bias');
-  }
-  const b = channelBias(backend, bias, info.outChannels);
-  if (typeof b === 'string') return fallback(tf.FusedConv2D, args, b);
-  return orFallback(tf.FusedConv2D, args, runConv(backend, ConvMode.Forward, geom2D(info), x, filter, info.outShape,
-    { bias: b, act, alpha: attrs.leakyreluAlpha ?? 0.2 }));
 }
 
-function conv3DKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args as unknown as {
-    inputs: In<'x' | 'filter'>; backend: Cpu; attrs: tf.Conv3DAttrs;
-  };
-  const { x, filter } = inputs;
-  if (!allFloat32(x, filter)) return fallback(tf.Conv3D, args, 'non-float32 operands');
-  const info = tf.backend_util.computeConv3DInfo(
-    x.shape as [number, number, number, number, number], filter.shape as [number, number, number, number, number],
-    attrs.strides, attrs.dilations, attrs.pad);
-  if (size(info.outShape) === 0 || size(x.shape) === 0) return fallback(tf.Conv3D, args, 'empty tensor');
-  return orFallback(tf.Conv3D, args, runConv(backend, ConvMode.Forward, geom3D(info), x, filter, info.outShape));
-}
-
-function conv3DBackpropInputKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args as unknown as {
-    inputs: In<'dy' | 'filter'>; backend: Cpu; attrs: tf.Conv3DBackpropInputV2Attrs;
-  };
-  const { dy, filter } = inputs;
-  if (!allFloat32(dy, filter)) return fallback(tf.Conv3DBackpropInputV2, args, 'non-float32 operands');
-  const info = tf.backend_util.computeConv3DInfo(
-    attrs.inputShape, filter.shape as [number, number, number, number, number], attrs.strides, 1, attrs.pad);
-  if (!sameShape(info.outShape, dy.shape)) {
-    return fallback(tf.Conv3DBackpropInputV2, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
-  }
-  if (size(info.inShape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv3DBackpropInputV2, args, 'empty tensor');
-  return orFallback(tf.Conv3DBackpropInputV2, args,
-    runConv(backend, ConvMode.BackwardData, geom3D(info), dy, filter, info.inShape));
-}
-
-function conv3DBackpropFilterKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
-  const { inputs, backend, attrs } = args as unknown as {
-    inputs: In<'x' | 'dy'>; backend: Cpu; attrs: tf.Conv3DBackpropFilterV2Attrs;
-  };
-  const { x, dy } = inputs;
-  if (!allFloat32(x, dy)) return fallback(tf.Conv3DBackpropFilterV2, args, 'non-float32 operands');
-  const info = tf.backend_util.computeConv3DInfo(
-    x.shape as [number, number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad);
-  if (!sameShape(info.outShape, dy.shape)) {
-    return fallback(tf.Conv3DBackpropFilterV2, args, `dy shape ${dy.shape} is not the forward output ${info.outShape}`);
-  }
-  if (size(x.shape) === 0 || size(dy.shape) === 0) return fallback(tf.Conv3DBackpropFilterV2, args, 'empty tensor');
-  return orFallback(tf.Conv3DBackpropFilterV2, args,
-    runConv(backend, ConvMode.BackwardWeights, geom3D(info), x, dy, info.filterShape));
-}
+/** The convolution kernels, by name: each states its mode and its geometry. */
+const CONV_KERNELS: Record<string, (name: string) => tf.KernelFunc> = {
+  [tf.Conv2D]: convKernel(ConvMode.Forward, (x, filter, attrs: tf.Conv2DAttrs) => conv2DInfo(x.shape, filter.shape, attrs, attrs.dilations)),
+  [tf.Conv2DBackpropInput]: convKernel(ConvMode.BackwardData,
+    (_dy, filter, attrs: tf.Conv2DBackpropInputAttrs) => conv2DInfo(attrs.inputShape, filter.shape, attrs, 1)),
+  [tf.Conv2DBackpropFilter]: convKernel(ConvMode.BackwardWeights,
+    (x, _dy, attrs: tf.Conv2DBackpropFilterAttrs) => conv2DInfo(x.shape, attrs.filterShape, attrs, 1)),
+  [tf.FusedConv2D]: fusedConv2DKernel,
+  [tf.Conv3D]: convKernel(ConvMode.Forward, (x, filter, attrs: tf.Conv3DAttrs) =>
+    tf.backend_util.computeConv3DInfo(x.shape as Shape5, filter.shape as Shape5, attrs.strides, attrs.dilations, attrs.pad)),
+  [tf.Conv3DBackpropInputV2]: convKernel(ConvMode.BackwardData, (_dy, filter, attrs: tf.Conv3DBackpropInputV2Attrs) =>
+    tf.backend_util.computeConv3DInfo(attrs.inputShape, filter.shape as Shape5, attrs.strides, 1, attrs.pad)),
+  [tf.Conv3DBackpropFilterV2]: convKernel(ConvMode.BackwardWeights, (x, _dy, attrs: tf.Conv3DBackpropFilterV2Attrs) =>
+    tf.backend_util.computeConv3DInfo(x.shape as Shape5, attrs.filterShape, attrs.strides, 1, attrs.pad)),
+};
 
 // ------------------------------------------------------------------------------------------------
 // Matrix multiply
@@ -832,13 +827,7 @@ function tileKernel(args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
 /** Every kernel this engine overrides, by name. */
 function nativeKernelFuncs(): Map<string, tf.KernelFunc> {
   const m = new Map<string, tf.KernelFunc>([
-    [tf.Conv2D, conv2DKernel],
-    [tf.Conv2DBackpropInput, conv2DBackpropInputKernel],
-    [tf.Conv2DBackpropFilter, conv2DBackpropFilterKernel],
-    [tf.FusedConv2D, fusedConv2DKernel],
-    [tf.Conv3D, conv3DKernel],
-    [tf.Conv3DBackpropInputV2, conv3DBackpropInputKernel],
-    [tf.Conv3DBackpropFilterV2, conv3DBackpropFilterKernel],
+    ...Object.entries(CONV_KERNELS).map(([name, kernel]): [string, tf.KernelFunc] => [name, kernel(name)]),
     [tf.BatchMatMul, batchMatMulKernel],
     [tf._FusedMatMul, fusedMatMulKernel],
     [tf.FusedBatchNorm, batchNormKernel],
