@@ -11,9 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Ebm, Generator, InferenceNet, Module } from '../models/types';
 import type { ObjectiveScaling } from '../objectives/scaling';
 import { triangleEbmLoss, triangleGeneratorLoss, triangleInferenceLoss } from '../objectives/triangle';
-import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
-import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
+import type { StepContext } from './trainer';
+import { descend, descendRepeatedly, reconstructFromMean, TrainerBase } from './trainer-base';
 
 export interface DivergenceTriangleOptions {
   seed: number;
@@ -27,37 +28,24 @@ export interface DivergenceTriangleOptions {
   noisySamples?: boolean;
 }
 
-export class DivergenceTriangleTrainer implements Trainer {
+export class DivergenceTriangleTrainer extends TrainerBase<'ebm' | 'generator' | 'inference'> {
   readonly method = 'triangle' as const;
   /** StepContext.mask is honoured: nothing in a step reads the missing pixels (§4.4). */
   readonly masksReconstruction = true;
-  private readonly state: TrainerState;
-  private readonly opt: { ebm: NetworkOptimizer; generator: NetworkOptimizer; inference: NetworkOptimizer };
   readonly generatorSteps: number;
 
   constructor(
-    readonly generator: Generator,
+    generator: Generator,
     readonly inference: InferenceNet,
     readonly ebm: Ebm,
     readonly options: DivergenceTriangleOptions,
   ) {
-    this.opt = {
-      ebm: new NetworkOptimizer('ebm', ebm.trainable(), options.optimizers.ebm),
-      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
-      inference: new NetworkOptimizer('inference', inference.trainable(), options.optimizers.inference),
-    };
-    this.state = new TrainerState(options.seed, this.opt);
+    super(generator, options.seed, {
+      ebm: [ebm, options.optimizers.ebm],
+      generator: [generator, options.optimizers.generator],
+      inference: [inference, options.optimizers.inference],
+    });
     this.generatorSteps = options.generatorSteps ?? 1;
-  }
-
-  get seed(): number {
-    return this.state.seed;
-  }
-  get iteration(): number {
-    return this.state.iteration;
-  }
-  get epoch(): number {
-    return this.state.epoch;
   }
 
   /**
@@ -84,20 +72,10 @@ export class DivergenceTriangleTrainer implements Trainer {
     const xGen = tf.tidy(() => (xNoise ? tf.add(this.generator.generate(z, true), xNoise) : this.generator.generate(z, true)));
     let zInf: tf.Tensor | undefined;
     try {
-      const a = gradsAndTerms(() => triangleEbmLoss(this.ebm, xData, xGen, true), this.opt.ebm.variables);
-      const gradNormEbm = applyChecked(this.opt.ebm, a.grads, a.terms.loss);
-
-      const p = gradsAndTerms(() => triangleInferenceLoss(this.generator, this.inference, x, eps, z, xGen, s, true, mask), this.opt.inference.variables);
+      const a = descend(this.opt.ebm, () => triangleEbmLoss(this.ebm, xData, xGen, true));
+      const p = descend(this.opt.inference, () => triangleInferenceLoss(this.generator, this.inference, x, eps, z, xGen, s, true, mask));
       zInf = p.tensors.zInf;
-      const gradNormInf = applyChecked(this.opt.inference, p.grads, p.terms.loss);
-
-      let g = { loss: NaN, energyGen: NaN };
-      let gradNormGen = NaN;
-      for (let k = 0; k < this.generatorSteps; k++) {
-        const r = gradsAndTerms(() => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true, xNoise, mask), this.opt.generator.variables);
-        gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
-        if (k === 0) g = { loss: r.terms.loss, energyGen: r.terms.energyGen };
-      }
+      const g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true, xNoise, mask));
 
       const { recon, kl, nllLatent, mse } = p.terms;
       const { energyData, energyGen } = a.terms;
@@ -118,10 +96,10 @@ export class DivergenceTriangleTrainer implements Trainer {
         mse,
         lossEbm: a.terms.loss,
         lossInf: p.terms.loss,
-        lossGen: g.loss,
-        gradNormEbm,
-        gradNormInf,
-        gradNormGen,
+        lossGen: g.terms.loss,
+        gradNormEbm: a.gradNorm,
+        gradNormInf: p.gradNorm,
+        gradNormGen: g.gradNorm,
         lrEbm: this.opt.ebm.learningRate,
         lrInf: this.opt.inference.learningRate,
         lrGen: this.opt.generator.learningRate,
@@ -136,36 +114,15 @@ export class DivergenceTriangleTrainer implements Trainer {
 
   /** m ⊙ x + (1 − m) ⊙ g(μ_φ(x)) for x whose missing pixels are zero; eval mode, caller disposes. */
   private complete(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.add(x, tf.mul(tf.sub(1, mask), this.generator.generate(this.inference.encode(x, false).mu, false))));
-  }
-
-  setEpoch(epoch: number): void {
-    this.state.setEpoch(epoch);
-  }
-
-  sample(n: number, seed: number): tf.Tensor {
-    return sampleGenerator(this.generator, n, seed);
+    return tf.tidy(() => tf.add(x, tf.mul(tf.sub(1, mask), reconstructFromMean(this.generator, this.inference, x))));
   }
 
   /** g(μ_φ(x)), eval mode; with ctx.mask the encoder sees m ⊙ x, as in training. */
   reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor {
-    const mask = ctx?.mask;
-    return tf.tidy(() => this.generator.generate(this.inference.encode(mask ? tf.mul(x, mask) : x, false).mu, false));
+    return reconstructFromMean(this.generator, this.inference, x, ctx?.mask);
   }
 
   modules(): Record<string, Module> {
     return { generator: this.generator, inference: this.inference, ebm: this.ebm };
-  }
-
-  optimizers(): Record<string, NetworkOptimizer> {
-    return { ...this.opt };
-  }
-
-  restoreProgress(iteration: number, epoch: number): void {
-    this.state.restore(iteration, epoch);
-  }
-
-  dispose(): void {
-    this.state.dispose();
   }
 }

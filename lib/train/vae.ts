@@ -7,9 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Generator, InferenceNet, Module } from '../models/types';
 import type { ObjectiveScaling } from '../objectives/scaling';
 import { vaeLoss } from '../objectives/vae';
-import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import { applyChecked, gradsAndTerms, type NetworkOptimizer, type OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
-import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
+import type { StepContext } from './trainer';
+import { reconstructFromMean, TrainerBase } from './trainer-base';
 
 export interface VaeTrainerOptions {
   seed: number;
@@ -24,33 +25,17 @@ export function splitGrads(grads: tf.NamedTensorMap, optimizer: NetworkOptimizer
   return out;
 }
 
-export class VaeTrainer implements Trainer {
+export class VaeTrainer extends TrainerBase<'generator' | 'inference'> {
   readonly method = 'vae' as const;
   /** StepContext.mask is honoured: the ELBO of the observed pixels, missing ones never read (§4.4). */
   readonly masksReconstruction = true;
-  private readonly state: TrainerState;
-  private readonly opt: { generator: NetworkOptimizer; inference: NetworkOptimizer };
 
   constructor(
-    readonly generator: Generator,
+    generator: Generator,
     readonly inference: InferenceNet,
     readonly options: VaeTrainerOptions,
   ) {
-    this.opt = {
-      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
-      inference: new NetworkOptimizer('inference', inference.trainable(), options.optimizers.inference),
-    };
-    this.state = new TrainerState(options.seed, this.opt);
-  }
-
-  get seed(): number {
-    return this.state.seed;
-  }
-  get iteration(): number {
-    return this.state.iteration;
-  }
-  get epoch(): number {
-    return this.state.epoch;
+    super(generator, options.seed, { generator: [generator, options.optimizers.generator], inference: [inference, options.optimizers.inference] });
   }
 
   /**
@@ -87,33 +72,12 @@ export class VaeTrainer implements Trainer {
     }
   }
 
-  setEpoch(epoch: number): void {
-    this.state.setEpoch(epoch);
-  }
-
-  sample(n: number, seed: number): tf.Tensor {
-    return sampleGenerator(this.generator, n, seed);
-  }
-
   /** g(μ_φ(x)), eval mode; with ctx.mask the encoder sees m ⊙ x, as in training. */
   reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor {
-    const mask = ctx?.mask;
-    return tf.tidy(() => this.generator.generate(this.inference.encode(mask ? tf.mul(x, mask) : x, false).mu, false));
+    return reconstructFromMean(this.generator, this.inference, x, ctx?.mask);
   }
 
   modules(): Record<string, Module> {
     return { generator: this.generator, inference: this.inference };
-  }
-
-  optimizers(): Record<string, NetworkOptimizer> {
-    return { ...this.opt };
-  }
-
-  restoreProgress(iteration: number, epoch: number): void {
-    this.state.restore(iteration, epoch);
-  }
-
-  dispose(): void {
-    this.state.dispose();
   }
 }

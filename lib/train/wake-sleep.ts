@@ -10,9 +10,9 @@ import type { Generator, InferenceNet, Module } from '../models/types';
 import { reparameterize } from '../objectives/gaussian';
 import type { ObjectiveScaling } from '../objectives/scaling';
 import { sleepLoss, wakeLoss } from '../objectives/vae';
-import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
-import { sampleGenerator, type Trainer, TrainerState } from './trainer';
+import { descend, reconstructFromMean, TrainerBase } from './trainer-base';
 
 export interface WakeSleepTrainerOptions {
   seed: number;
@@ -20,31 +20,15 @@ export interface WakeSleepTrainerOptions {
   optimizers: { generator: OptimizerConfig; inference: OptimizerConfig };
 }
 
-export class WakeSleepTrainer implements Trainer {
+export class WakeSleepTrainer extends TrainerBase<'generator' | 'inference'> {
   readonly method = 'wake-sleep' as const;
-  private readonly state: TrainerState;
-  private readonly opt: { generator: NetworkOptimizer; inference: NetworkOptimizer };
 
   constructor(
-    readonly generator: Generator,
+    generator: Generator,
     readonly inference: InferenceNet,
     readonly options: WakeSleepTrainerOptions,
   ) {
-    this.opt = {
-      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
-      inference: new NetworkOptimizer('inference', inference.trainable(), options.optimizers.inference),
-    };
-    this.state = new TrainerState(options.seed, this.opt);
-  }
-
-  get seed(): number {
-    return this.state.seed;
-  }
-  get iteration(): number {
-    return this.state.iteration;
-  }
-  get epoch(): number {
-    return this.state.epoch;
+    super(generator, options.seed, { generator: [generator, options.optimizers.generator], inference: [inference, options.optimizers.inference] });
   }
 
   /** Wake then sleep on x [N, ...]. @returns recon (wake loss), mse, nllLatent (sleep loss), grad norms */
@@ -58,11 +42,9 @@ export class WakeSleepTrainer implements Trainer {
     });
     let xGen: tf.Tensor | undefined;
     try {
-      const w = gradsAndTerms(() => wakeLoss(this.generator, x, zInf, this.options.scaling, true), this.opt.generator.variables);
-      const gradNormGen = applyChecked(this.opt.generator, w.grads, w.terms.loss);
+      const w = descend(this.opt.generator, () => wakeLoss(this.generator, x, zInf, this.options.scaling, true));
       xGen = tf.tidy(() => this.generator.generate(z, true));
-      const s = gradsAndTerms(() => sleepLoss(this.inference, z, xGen!, true), this.opt.inference.variables);
-      const gradNormInf = applyChecked(this.opt.inference, s.grads, s.terms.loss);
+      const s = descend(this.opt.inference, () => sleepLoss(this.inference, z, xGen!, true));
       this.state.iteration += 1;
       return {
         recon: w.terms.recon,
@@ -70,8 +52,8 @@ export class WakeSleepTrainer implements Trainer {
         nllLatent: s.terms.nllLatent,
         lossGen: w.terms.loss,
         lossInf: s.terms.loss,
-        gradNormGen,
-        gradNormInf,
+        gradNormGen: w.gradNorm,
+        gradNormInf: s.gradNorm,
         lrGen: this.opt.generator.learningRate,
         lrInf: this.opt.inference.learningRate,
       };
@@ -81,31 +63,11 @@ export class WakeSleepTrainer implements Trainer {
     }
   }
 
-  setEpoch(epoch: number): void {
-    this.state.setEpoch(epoch);
-  }
-
-  sample(n: number, seed: number): tf.Tensor {
-    return sampleGenerator(this.generator, n, seed);
-  }
-
   reconstruct(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.generator.generate(this.inference.encode(x, false).mu, false));
+    return reconstructFromMean(this.generator, this.inference, x);
   }
 
   modules(): Record<string, Module> {
     return { generator: this.generator, inference: this.inference };
-  }
-
-  optimizers(): Record<string, NetworkOptimizer> {
-    return { ...this.opt };
-  }
-
-  restoreProgress(iteration: number, epoch: number): void {
-    this.state.restore(iteration, epoch);
-  }
-
-  dispose(): void {
-    this.state.dispose();
   }
 }
