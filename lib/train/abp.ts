@@ -17,9 +17,10 @@ import { UserError } from '../errors';
 import type { Generator, Module, NamedVariable } from '../models/types';
 import { maskedMse, maskedReconstruction } from '../objectives/latent-ebm';
 import { langevin } from './langevin';
-import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import type { OptimizerConfig } from './optimizer';
 import { deriveNoiseSeed, NOISE_STREAM } from './rng';
-import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
+import type { StepContext } from './trainer';
+import { descend, TrainerBase } from './trainer-base';
 
 /** Noise streams of ABP (rng.ts reserves ≥ 16 for trainers). */
 const ABP_STREAM = { langevin: NOISE_STREAM.extra, reconstruct: NOISE_STREAM.extra + 1 } as const;
@@ -98,38 +99,25 @@ export interface AbpTrainerOptions {
   reconstructSteps?: number;
 }
 
-export class AbpTrainer implements Trainer {
+export class AbpTrainer extends TrainerBase<'generator'> {
   readonly method = 'abp' as const;
   readonly masksReconstruction = true;
-  private readonly state: TrainerState;
-  private readonly opt: { generator: NetworkOptimizer };
   /** The persistent z of every training example, when `persistent` is set. */
   readonly latents: PerExampleStore | null;
 
   constructor(
-    readonly generator: Generator,
+    generator: Generator,
     readonly options: AbpTrainerOptions,
   ) {
     if (!(options.sigma > 0)) throw new UserError(`ABP: sigma must be > 0 (got ${options.sigma})`);
     if (!(options.langevin.delta > 0)) throw new UserError(`ABP: the Langevin step delta must be > 0 (got ${options.langevin.delta})`);
-    this.opt = { generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizer) };
-    this.state = new TrainerState(options.seed, this.opt);
+    super(generator, options.seed, { generator: [generator, options.optimizer] });
     this.latents = null;
     if (options.persistent) {
       const init = tf.randomNormal([options.persistent.examples, ...generator.latentShape], 0, 1, 'float32', deriveNoiseSeed(options.seed, NOISE_STREAM.prior));
       this.latents = new PerExampleStore('abp.latents', init);
       init.dispose();
     }
-  }
-
-  get seed(): number {
-    return this.state.seed;
-  }
-  get iteration(): number {
-    return this.state.iteration;
-  }
-  get epoch(): number {
-    return this.state.epoch;
   }
 
   /**
@@ -177,29 +165,20 @@ export class AbpTrainer implements Trainer {
     try {
       z = this.inferLatents(x, z0, { steps: this.options.langevin.steps, seed: this.state.noiseSeed(ABP_STREAM.langevin), training: true, mask });
       const zz = z;
-      const r = gradsAndTerms(() => {
+      const r = descend(this.opt.generator, () => {
         const xRec = this.generator.generate(zz, true);
         const recon = tf.mean(maskedReconstruction(x, xRec, this.options.sigma, mask)) as tf.Scalar;
         const priorNll = tf.mul(0.5, tf.mean(tf.sum(tf.reshape(tf.square(zz), [n, -1]), 1))) as tf.Scalar;
         return { loss: recon, recon: tf.clone(recon) as tf.Scalar, mse: maskedMse(x, xRec, mask), priorNll };
-      }, this.opt.generator.variables);
-      const gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
+      });
       if (this.latents && ctx?.indices) this.latents.update(ctx.indices, z);
       this.state.iteration += 1;
       const { recon, mse, priorNll } = r.terms;
-      return { recon, mse, priorNll, logPosterior: -(recon + priorNll), lossGen: r.terms.loss, gradNormGen, lrGen: this.opt.generator.learningRate };
+      return { recon, mse, priorNll, logPosterior: -(recon + priorNll), lossGen: r.terms.loss, gradNormGen: r.gradNorm, lrGen: this.opt.generator.learningRate };
     } finally {
       z0.dispose();
       z?.dispose();
     }
-  }
-
-  setEpoch(epoch: number): void {
-    this.state.setEpoch(epoch);
-  }
-
-  sample(n: number, seed: number): tf.Tensor {
-    return sampleGenerator(this.generator, n, seed);
   }
 
   /**
@@ -221,17 +200,9 @@ export class AbpTrainer implements Trainer {
     return this.latents ? { generator: this.generator, abpLatents: this.latents } : { generator: this.generator };
   }
 
-  optimizers(): Record<string, NetworkOptimizer> {
-    return { ...this.opt };
-  }
-
-  restoreProgress(iteration: number, epoch: number): void {
-    this.state.restore(iteration, epoch);
-  }
-
   /** Frees the optimizer and the persistent latents (not the generator). */
-  dispose(): void {
-    this.state.dispose();
+  override dispose(): void {
+    super.dispose();
     this.latents?.dispose();
   }
 }

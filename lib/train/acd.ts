@@ -19,9 +19,9 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import type { Ebm, Generator, Module } from '../models/types';
 import { triangleEbmLoss } from '../objectives/triangle';
-import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
-import { sampleGenerator, type Trainer, TrainerState } from './trainer';
+import { descend, descendRepeatedly, TrainerBase } from './trainer-base';
 
 export type AcdEntropyEstimator = 'nearest-neighbour' | 'gaussian' | 'none';
 export const ACD_ENTROPY_ESTIMATORS: readonly AcdEntropyEstimator[] = ['nearest-neighbour', 'gaussian', 'none'];
@@ -103,35 +103,19 @@ export interface AcdTrainerOptions {
   referenceStd?: number;
 }
 
-export class AcdTrainer implements Trainer {
+export class AcdTrainer extends TrainerBase<'ebm' | 'generator'> {
   readonly method = 'acd' as const;
-  private readonly state: TrainerState;
-  private readonly opt: { ebm: NetworkOptimizer; generator: NetworkOptimizer };
   readonly entropy: { estimator: AcdEntropyEstimator; weight: number };
   readonly generatorSteps: number;
 
   constructor(
-    readonly generator: Generator,
+    generator: Generator,
     readonly ebm: Ebm,
     readonly options: AcdTrainerOptions,
   ) {
-    this.opt = {
-      ebm: new NetworkOptimizer('ebm', ebm.trainable(), options.optimizers.ebm),
-      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
-    };
-    this.state = new TrainerState(options.seed, this.opt);
+    super(generator, options.seed, { ebm: [ebm, options.optimizers.ebm], generator: [generator, options.optimizers.generator] });
     this.entropy = { estimator: options.entropy ?? 'nearest-neighbour', weight: options.entropyWeight ?? 1 };
     this.generatorSteps = options.generatorSteps ?? 1;
-  }
-
-  get seed(): number {
-    return this.state.seed;
-  }
-  get iteration(): number {
-    return this.state.iteration;
-  }
-  get epoch(): number {
-    return this.state.epoch;
   }
 
   /**
@@ -142,15 +126,8 @@ export class AcdTrainer implements Trainer {
     const z = this.state.normal([x.shape[0], ...this.generator.latentShape], NOISE_STREAM.prior);
     const xGen = tf.tidy(() => this.generator.generate(z, true));
     try {
-      const a = gradsAndTerms(() => triangleEbmLoss(this.ebm, x, xGen, true), this.opt.ebm.variables);
-      const gradNormEbm = applyChecked(this.opt.ebm, a.grads, a.terms.loss);
-      let g: Record<string, number> = {};
-      let gradNormGen = NaN;
-      for (let k = 0; k < this.generatorSteps; k++) {
-        const r = gradsAndTerms(() => acdGeneratorLoss(this.generator, this.ebm, z, this.entropy, true, this.options.referenceStd), this.opt.generator.variables);
-        gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
-        if (k === 0) g = r.terms;
-      }
+      const a = descend(this.opt.ebm, () => triangleEbmLoss(this.ebm, x, xGen, true));
+      const { terms: g, gradNorm: gradNormGen } = descendRepeatedly(this.opt.generator, this.generatorSteps, () => acdGeneratorLoss(this.generator, this.ebm, z, this.entropy, true, this.options.referenceStd));
       this.state.iteration += 1;
       return {
         // Eq. 16 without log Z: KL(p_θ‖π_α) − KL(q_data‖π_α) ≈ (energyGen − H) − energyData (data entropy and
@@ -162,7 +139,7 @@ export class AcdTrainer implements Trainer {
         reference: g.reference,
         lossEbm: a.terms.loss,
         lossGen: g.loss,
-        gradNormEbm,
+        gradNormEbm: a.gradNorm,
         gradNormGen,
         lrEbm: this.opt.ebm.learningRate,
         lrGen: this.opt.generator.learningRate,
@@ -170,14 +147,6 @@ export class AcdTrainer implements Trainer {
     } finally {
       tf.dispose([z, xGen]);
     }
-  }
-
-  setEpoch(epoch: number): void {
-    this.state.setEpoch(epoch);
-  }
-
-  sample(n: number, seed: number): tf.Tensor {
-    return sampleGenerator(this.generator, n, seed);
   }
 
   /** ACD learns no inference model, so there is nothing to reconstruct with. */
@@ -188,17 +157,5 @@ export class AcdTrainer implements Trainer {
 
   modules(): Record<string, Module> {
     return { generator: this.generator, ebm: this.ebm };
-  }
-
-  optimizers(): Record<string, NetworkOptimizer> {
-    return { ...this.opt };
-  }
-
-  restoreProgress(iteration: number, epoch: number): void {
-    this.state.restore(iteration, epoch);
-  }
-
-  dispose(): void {
-    this.state.dispose();
   }
 }

@@ -19,9 +19,10 @@ import {
   type LatentEbmInferenceRule,
   type LatentEbmScaling,
 } from '../objectives/latent-ebm';
-import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
+import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
-import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
+import type { StepContext } from './trainer';
+import { descend, descendRepeatedly, reconstructFromMean, TrainerBase } from './trainer-base';
 
 export interface LatentEbmTrainerOptions {
   seed: number;
@@ -34,37 +35,24 @@ export interface LatentEbmTrainerOptions {
   generatorSteps?: number;
 }
 
-export class LatentEbmTrainer implements Trainer {
+export class LatentEbmTrainer extends TrainerBase<'latentEbm' | 'generator' | 'inference'> {
   readonly method = 'latent-ebm' as const;
   /** Reconstruction terms honour StepContext.mask (observed pixels only). */
   readonly masksReconstruction = true;
-  private readonly state: TrainerState;
-  private readonly opt: { latentEbm: NetworkOptimizer; generator: NetworkOptimizer; inference: NetworkOptimizer };
   readonly generatorSteps: number;
 
   constructor(
-    readonly generator: Generator,
+    generator: Generator,
     readonly inference: InferenceNet,
     readonly latentEbm: LatentEbm,
     readonly options: LatentEbmTrainerOptions,
   ) {
-    this.opt = {
-      latentEbm: new NetworkOptimizer('latentEbm', latentEbm.trainable(), options.optimizers.ebm),
-      generator: new NetworkOptimizer('generator', generator.trainable(), options.optimizers.generator),
-      inference: new NetworkOptimizer('inference', inference.trainable(), options.optimizers.inference),
-    };
-    this.state = new TrainerState(options.seed, this.opt);
+    super(generator, options.seed, {
+      latentEbm: [latentEbm, options.optimizers.ebm],
+      generator: [generator, options.optimizers.generator],
+      inference: [inference, options.optimizers.inference],
+    });
     this.generatorSteps = options.generatorSteps ?? 1;
-  }
-
-  get seed(): number {
-    return this.state.seed;
-  }
-  get iteration(): number {
-    return this.state.iteration;
-  }
-  get epoch(): number {
-    return this.state.epoch;
   }
 
   /**
@@ -84,26 +72,10 @@ export class LatentEbmTrainer implements Trainer {
     let zInf: tf.Tensor | undefined;
     try {
       zInf = tf.tidy(() => inferenceSample(this.inference, x, eps, true).zInf);
-      const e = gradsAndTerms(() => latentEbmLossE(this.latentEbm, { x, z: zInf! }, { x: xGen, z }, true), this.opt.latentEbm.variables);
-      const gradNormEbm = applyChecked(this.opt.latentEbm, e.grads, e.terms.loss);
-
-      const i = gradsAndTerms(
-        () => latentEbmLossI(this.inference, this.generator, this.latentEbm, x, eps, { rule: inferenceRule, scaling, training: true, mask }),
-        this.opt.inference.variables,
-      );
+      const e = descend(this.opt.latentEbm, () => latentEbmLossE(this.latentEbm, { x, z: zInf! }, { x: xGen, z }, true));
+      const i = descend(this.opt.inference, () => latentEbmLossI(this.inference, this.generator, this.latentEbm, x, eps, { rule: inferenceRule, scaling, training: true, mask }));
       tf.dispose(Object.values(i.tensors));
-      const gradNormInf = applyChecked(this.opt.inference, i.grads, i.terms.loss);
-
-      let g: Record<string, number> = {};
-      let gradNormGen = NaN;
-      for (let k = 0; k < this.generatorSteps; k++) {
-        const r = gradsAndTerms(
-          () => latentEbmLossG(this.generator, this.latentEbm, x, zInf!, z, { scaling, training: true, mask }),
-          this.opt.generator.variables,
-        );
-        gradNormGen = applyChecked(this.opt.generator, r.grads, r.terms.loss);
-        if (k === 0) g = r.terms;
-      }
+      const g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => latentEbmLossG(this.generator, this.latentEbm, x, zInf!, z, { scaling, training: true, mask }));
       this.state.iteration += 1;
       const { recon, kl, entropy, priorNll } = i.terms;
       return {
@@ -115,13 +87,13 @@ export class LatentEbmTrainer implements Trainer {
         priorNll,
         energyData: e.terms.energyData,
         energyGen: e.terms.energyGen,
-        mse: g.mse,
+        mse: g.terms.mse,
         lossEbm: e.terms.loss,
         lossInf: i.terms.loss,
-        lossGen: g.loss,
-        gradNormEbm,
-        gradNormInf,
-        gradNormGen,
+        lossGen: g.terms.loss,
+        gradNormEbm: e.gradNorm,
+        gradNormInf: i.gradNorm,
+        gradNormGen: g.gradNorm,
         lrEbm: this.opt.latentEbm.learningRate,
         lrInf: this.opt.inference.learningRate,
         lrGen: this.opt.generator.learningRate,
@@ -132,17 +104,9 @@ export class LatentEbmTrainer implements Trainer {
     }
   }
 
-  setEpoch(epoch: number): void {
-    this.state.setEpoch(epoch);
-  }
-
-  sample(n: number, seed: number): tf.Tensor {
-    return sampleGenerator(this.generator, n, seed);
-  }
-
   /** g_θ(μ_φ(x)), eval mode. @param x [N, ...] */
   reconstruct(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.generator.generate(this.inference.encode(x, false).mu, false));
+    return reconstructFromMean(this.generator, this.inference, x);
   }
 
   /** f_α(x, μ_φ(x)) per example (eval mode): the latent EBM's score of data with its inferred code. */
@@ -152,17 +116,5 @@ export class LatentEbmTrainer implements Trainer {
 
   modules(): Record<string, Module> {
     return { generator: this.generator, inference: this.inference, latentEbm: this.latentEbm };
-  }
-
-  optimizers(): Record<string, NetworkOptimizer> {
-    return { ...this.opt };
-  }
-
-  restoreProgress(iteration: number, epoch: number): void {
-    this.state.restore(iteration, epoch);
-  }
-
-  dispose(): void {
-    this.state.dispose();
   }
 }
