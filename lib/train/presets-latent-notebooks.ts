@@ -19,28 +19,10 @@
  * with the native backend: narrow nets, a few hundred iterations), paper (Table 6 networks, batch 100).
  * presets.ts passes the latent-EBM base in, so this file imports only types from it (no import cycle).
  */
-import type { PresetScale, TrainPreset } from './presets';
+import type { MethodBase, PresetScale, TrainPreset } from './presets';
 
 /** presets.ts's LATENT_EBM_BASE: the method, optimizer and objective fields of the authors' latent-EBM code. */
-export type LatentEbmBase = Pick<
-  TrainPreset,
-  | 'method'
-  | 'lrEbm'
-  | 'lrGen'
-  | 'lrInf'
-  | 'beta1'
-  | 'beta2'
-  | 'lrDecay'
-  | 'weightDecayEbm'
-  | 'weightDecayGen'
-  | 'weightDecayInf'
-  | 'clipNorm'
-  | 'generatorSteps'
-  | 'scaling'
-  | 'energyForm'
-  | 'seed'
-> &
-  Pick<TrainPreset, 'spectralNorm' | 'inferenceRule'>;
+export type LatentEbmBase = MethodBase & Pick<TrainPreset, 'spectralNorm' | 'inferenceRule'>;
 
 /** The three models of every experiment. */
 export type LatentVariant = 'ours' | 'ours-plus' | 'vae';

@@ -12,27 +12,7 @@
  * presets.ts passes its builder and bases in (this file imports only types from it), so presets.ts can
  * spread the list into PRESET_LIST without an import cycle.
  */
-import type { PresetScale, TrainPreset } from './presets';
-
-/** The optimizer and objective fields a method's base fixes (presets.ts's AUTHORS_TRIANGLE, VAE_BASE, …). */
-export type MethodBase = Pick<
-  TrainPreset,
-  | 'method'
-  | 'lrEbm'
-  | 'lrGen'
-  | 'lrInf'
-  | 'beta1'
-  | 'beta2'
-  | 'lrDecay'
-  | 'weightDecayEbm'
-  | 'weightDecayGen'
-  | 'weightDecayInf'
-  | 'clipNorm'
-  | 'generatorSteps'
-  | 'scaling'
-  | 'energyForm'
-  | 'seed'
->;
+import type { MethodBase, PresetScale, TrainPreset } from './presets';
 
 /** presets.ts's `mnistFamily`: quick/cpu/paper presets of one method on one 28×28 dataset (Table 6 networks). */
 export type MnistFamilyBuilder = (prefix: string, dataset: string, base: MethodBase, what: string) => TrainPreset[];

@@ -12,28 +12,8 @@
  * per-epoch learning-rate decay (×0.998) would shrink the rates ×0.13 every 1,000 iterations; it is off
  * (lrDecay 1) in these presets.
  */
-import type { PresetScale, TrainPreset } from './presets';
+import type { MethodBase, PresetScale, TrainPreset } from './presets';
 import type { ProgressivePreset } from './progressive';
-
-/** The fields presets.ts's AUTHORS_TRIANGLE fixes (Adam settings, clipping, scaling, seed). */
-export type AuthorsTriangleBase = Pick<
-  TrainPreset,
-  | 'method'
-  | 'lrEbm'
-  | 'lrGen'
-  | 'lrInf'
-  | 'beta1'
-  | 'beta2'
-  | 'lrDecay'
-  | 'weightDecayEbm'
-  | 'weightDecayGen'
-  | 'weightDecayInf'
-  | 'clipNorm'
-  | 'generatorSteps'
-  | 'scaling'
-  | 'energyForm'
-  | 'seed'
->;
 
 const NONE: number[] = [];
 
@@ -52,7 +32,7 @@ interface ScaleRow {
  * image), z of 7×7×5, generator 7 → 224 by 4×4 stride-2 transposed convolutions (lib/models 'texture').
  * quick/cpu train at 56×56 / 112×112 (the architecture drops its first layers) with 1/4 of the channels.
  */
-function texturePresets(authors: AuthorsTriangleBase): TrainPreset[] {
+function texturePresets(authors: MethodBase): TrainPreset[] {
   const rows: ScaleRow[] = [
     {
       scale: 'quick',
@@ -110,7 +90,7 @@ function texturePresets(authors: AuthorsTriangleBase): TrainPreset[] {
  * to a procedural clip (lib/data/procedural-video.ts). quick/cpu keep the paper's clip geometry and thin
  * the channels (1/16, 1/8).
  */
-function dyntexPresets(authors: AuthorsTriangleBase): TrainPreset[] {
+function dyntexPresets(authors: MethodBase): TrainPreset[] {
   const rows: ScaleRow[] = [
     {
       scale: 'quick',
@@ -163,7 +143,7 @@ function dyntexPresets(authors: AuthorsTriangleBase): TrainPreset[] {
 }
 
 /** The texture and dynamic-texture TrainPresets, in display order (spread into presets.ts's PRESET_LIST). */
-export function synthesisPresets(authors: AuthorsTriangleBase): TrainPreset[] {
+export function synthesisPresets(authors: MethodBase): TrainPreset[] {
   return [...texturePresets(authors), ...dyntexPresets(authors)];
 }
 
@@ -172,7 +152,7 @@ export function synthesisPresets(authors: AuthorsTriangleBase): TrainPreset[] {
  * 512-dimensional z (PGGAN's networks). Nothing that large is available here: quick/cpu grow
  * Fashion-MNIST (28×28, bilinearly upsampled to 32×32) to 32×32 with thin networks.
  */
-export function progressivePresets(authors: AuthorsTriangleBase): ProgressivePreset[] {
+export function progressivePresets(authors: MethodBase): ProgressivePreset[] {
   const { method: _method, ...optim } = authors;
   const common = { ...optim, classes: NONE, spectralNorm: false };
   // quick/cpu halve the EBM's learning rate: with 150 iterations per stage, the authors' 1e-4 let the energies

@@ -197,6 +197,13 @@ export const AUTHORS_TRIANGLE = {
   seed: 1,
 } as const satisfies Partial<TrainPreset>;
 
+/**
+ * The optimizer and objective fields a method's base fixes: those of AUTHORS_TRIANGLE, which every base
+ * (VAE_BASE, LATENT_EBM_BASE, …) spreads and overrides. The preset builders of the other presets-*.ts
+ * files take their bases as this type.
+ */
+export type MethodBase = Pick<TrainPreset, keyof typeof AUTHORS_TRIANGLE>;
+
 const NO_CLASSES: number[] = [];
 
 /** MNIST-like 28×28 presets of one method on one dataset (Table 6 networks). */

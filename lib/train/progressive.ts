@@ -28,7 +28,7 @@ import { ENERGY_FORMS } from '../models/energy';
 import { SCALING_NAMES, objectiveScaling } from '../objectives/scaling';
 import { CHECKPOINT_FILE, readCheckpointFile, resolveCheckpointPath, writeCheckpointFile, type StoredTensor } from './checkpoint';
 import { NonFiniteError, type NetworkOptimizer, type OptimizerConfig } from './optimizer';
-import { AUTHORS_TRIANGLE, type TrainPreset } from './presets';
+import { AUTHORS_TRIANGLE, type MethodBase, type TrainPreset } from './presets';
 import { progressivePresets } from './presets-synthesis';
 import type { TrainingProgress, TrainingStatus } from './runner';
 import { sampleGenerator, type Trainer } from './trainer';
@@ -253,38 +253,13 @@ export class ProgressiveTrainer implements Trainer {
 // ------------------------------------------------------------------------------------------------
 // Presets
 
-/** A progressive run: data, growing networks, schedule and the triangle's optimizer settings. */
+/** A progressive run: data, growing networks, schedule and the triangle's optimizer settings (the method is always the triangle). */
 export interface ProgressivePreset
-  extends Pick<
-    TrainPreset,
-    | 'name'
-    | 'scale'
-    | 'description'
-    | 'dataset'
-    | 'dataLimit'
-    | 'classes'
-    | 'width'
-    | 'latentDim'
-    | 'energyForm'
-    | 'batchSize'
-    | 'generatorSteps'
-    | 'lrEbm'
-    | 'lrGen'
-    | 'lrInf'
-    | 'beta1'
-    | 'beta2'
-    | 'lrDecay'
-    | 'weightDecayEbm'
-    | 'weightDecayGen'
-    | 'weightDecayInf'
-    | 'clipNorm'
-    | 'scaling'
-    | 'sigma'
-    | 'klReduction'
-    | 'latentNllWeight'
-    | 'logEvery'
-    | 'seed'
-  > {
+  extends Omit<MethodBase, 'method'>,
+    Pick<
+      TrainPreset,
+      'name' | 'scale' | 'description' | 'dataset' | 'dataLimit' | 'classes' | 'width' | 'latentDim' | 'batchSize' | 'sigma' | 'klReduction' | 'latentNllWeight' | 'logEvery'
+    > {
   /** Final resolution, a power of two ≥ 4 (1,024 in §4.1.3); the data are resized to it. */
   maxSize: number;
   /** Spectral norm on the EBM. */
