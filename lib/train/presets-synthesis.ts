@@ -12,7 +12,7 @@
  * per-epoch learning-rate decay (×0.998) would shrink the rates ×0.13 every 1,000 iterations; it is off
  * (lrDecay 1) in these presets.
  */
-import type { MethodBase, PresetScale, TrainPreset } from './presets';
+import type { MethodBase, PresetArch, PresetScale, TrainPreset } from './presets';
 import type { ProgressivePreset } from './progressive';
 
 const NONE: number[] = [];
@@ -25,6 +25,42 @@ interface ScaleRow {
   iterations: number;
   checkpointEvery: number;
   logEvery: number;
+}
+
+/** What sets a single-example family apart: its name prefix, default data, networks and z. */
+interface SingleExampleFamily {
+  prefix: string;
+  dataset: string;
+  dataLimit: number;
+  arch: PresetArch;
+  latentDim: number;
+}
+
+/**
+ * One preset per scale row of a family trained on a single example (one texture, one clip): batch 1,
+ * one iteration per "epoch", and so no per-epoch learning-rate decay.
+ */
+function singleExampleFamily(authors: MethodBase, f: SingleExampleFamily, rows: readonly ScaleRow[]): TrainPreset[] {
+  return rows.map((r) => ({
+    ...authors,
+    name: `${f.prefix}-${r.scale}`,
+    scale: r.scale,
+    description: r.description,
+    dataset: f.dataset,
+    dataLimit: f.dataLimit,
+    imageSize: r.imageSize,
+    classes: NONE,
+    arch: f.arch,
+    width: r.width,
+    latentDim: f.latentDim,
+    hidden: NONE,
+    batchSize: 1,
+    epochs: 1,
+    iterations: r.iterations,
+    lrDecay: 1,
+    checkpointEvery: r.checkpointEvery,
+    logEvery: r.logEvery,
+  }));
 }
 
 /**
@@ -62,26 +98,7 @@ function texturePresets(authors: MethodBase): TrainPreset[] {
       logEvery: 50,
     },
   ];
-  return rows.map((r) => ({
-    ...authors,
-    name: `texture-${r.scale}`,
-    scale: r.scale,
-    description: r.description,
-    dataset: 'texture:brick',
-    dataLimit: 0,
-    imageSize: r.imageSize,
-    classes: NONE,
-    arch: 'texture',
-    width: r.width,
-    latentDim: 5,
-    hidden: NONE,
-    batchSize: 1,
-    epochs: 1,
-    iterations: r.iterations,
-    lrDecay: 1,
-    checkpointEvery: r.checkpointEvery,
-    logEvery: r.logEvery,
-  }));
+  return singleExampleFamily(authors, { prefix: 'texture', dataset: 'texture:brick', dataLimit: 0, arch: 'texture', latentDim: 5 }, rows);
 }
 
 /**
@@ -120,26 +137,7 @@ function dyntexPresets(authors: MethodBase): TrainPreset[] {
       logEvery: 25,
     },
   ];
-  return rows.map((r) => ({
-    ...authors,
-    name: `dyntex-${r.scale}`,
-    scale: r.scale,
-    description: r.description,
-    dataset: 'procedural-video:waves',
-    dataLimit: 1,
-    imageSize: r.imageSize,
-    classes: NONE,
-    arch: 'dyntex',
-    width: r.width,
-    latentDim: 10,
-    hidden: NONE,
-    batchSize: 1,
-    epochs: 1,
-    iterations: r.iterations,
-    lrDecay: 1,
-    checkpointEvery: r.checkpointEvery,
-    logEvery: r.logEvery,
-  }));
+  return singleExampleFamily(authors, { prefix: 'dyntex', dataset: 'procedural-video:waves', dataLimit: 1, arch: 'dyntex', latentDim: 10 }, rows);
 }
 
 /** The texture and dynamic-texture TrainPresets, in display order (spread into presets.ts's PRESET_LIST). */
