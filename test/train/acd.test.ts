@@ -1,17 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildEbm, buildGenerator } from '../../lib/models';
 import { loadDataset, batchIndices, gatherBatch, toy2dModes } from '../../lib/data';
 import { AcdTrainer, sampleEntropy, type AcdEntropyEstimator } from '../../lib/train/acd';
-import { NonFiniteError, type OptimizerConfig } from '../../lib/train/optimizer';
-import { readCheckpointFile, restoreTrainingCheckpoint, saveTrainingCheckpoint } from '../../lib/train/checkpoint';
-import { resolvePreset } from '../../lib/train/presets';
-import { runTraining } from '../../lib/train/runner';
+import type { OptimizerConfig } from '../../lib/train/optimizer';
 import { isUserError } from '../../lib/errors';
+import { assertNaNStopsBeforeUpdate, assertResumeMatchesUninterrupted, assertRunTrainingResumes, assertTensorCountFlat, trainIterations, weightsOf } from './helpers';
 
 tf.setBackend('cpu');
 
@@ -32,18 +27,6 @@ function build(entropy: AcdEntropyEstimator = 'nearest-neighbour', seed = 1) {
       ebm.dispose();
     },
   };
-}
-
-function train(t: AcdTrainer, ds: { images: tf.Tensor }, from: number, to: number, batch = 32): Record<string, number>[] {
-  const n = ds.images.shape[0];
-  const per = Math.floor(n / batch);
-  const out: Record<string, number>[] = [];
-  for (let it = from; it < to; it++) {
-    const x = gatherBatch(ds as never, batchIndices(n, batch, 5, Math.floor(it / per))[it % per]);
-    out.push(t.step(x));
-    x.dispose();
-  }
-  return out;
 }
 
 test('entropy estimators shift by d·log a when the samples are scaled by a (closed form)', () => {
@@ -79,14 +62,9 @@ test('ACD moves generator samples toward the data on the 8-Gaussian ring; tensor
   const m = build();
   const before = distToData(m.trainer);
   const x0 = gatherBatch(ds, batchIndices(512, 32, 5, 0)[0]);
-  const counts: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    m.trainer.step(x0);
-    counts.push(tf.memory().numTensors);
-  }
+  assertTensorCountFlat(20, () => m.trainer.step(x0));
   x0.dispose();
-  assert.ok(counts.every((c) => c === counts[0]), `tensor count: ${counts.join(',')}`);
-  const hist = train(m.trainer, ds, 20, 150);
+  const hist = trainIterations(m.trainer, ds, 20, 150, 32);
   const after = distToData(m.trainer);
   t.diagnostic(`mean distance of samples to the nearest mode ${before.toFixed(3)} → ${after.toFixed(3)}`);
   // Measured on this seed: 2.00 → about 0.9 (samples spread around the ring of radius 2).
@@ -101,58 +79,12 @@ test('ACD moves generator samples toward the data on the 8-Gaussian ring; tensor
 
 test('ACD checkpoint → resume equals the uninterrupted run; NaN data stops before any update', async () => {
   const ds = await loadDataset('toy2d-ring8', { limit: 128, seed: 2 });
-  const a = build('gaussian', 7);
-  const full = train(a.trainer, ds, 0, 7);
-  const b = build('gaussian', 7);
-  train(b.trainer, ds, 0, 4);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-acd-'));
-  const file = path.join(dir, 'latest.ckpt');
-  saveTrainingCheckpoint(file, b.trainer, { preset: resolvePreset('toy2d-quick'), modelOptions: MODEL });
-  b.dispose();
-  const c = build('gaussian', 7);
-  restoreTrainingCheckpoint(c.trainer, readCheckpointFile(file), file);
-  const resumed = train(c.trainer, ds, 4, 7);
-  for (let i = 0; i < 3; i++) {
-    for (const k of Object.keys(full[4 + i])) assert.ok(Math.abs(full[4 + i][k] - resumed[i][k]) <= 1e-6 * Math.max(1, Math.abs(full[4 + i][k])), `iteration ${5 + i} ${k}: ${full[4 + i][k]} vs ${resumed[i][k]}`);
-  }
-  const w = (tr: AcdTrainer) => tr.generator.trainable().map((v) => Array.from(v.variable.dataSync()));
-  assert.deepEqual(w(c.trainer), w(a.trainer));
-  const bad = tf.tensor2d([[NaN, 0], [1, 1]]);
-  const ebmBefore = c.trainer.ebm.trainable().map((v) => Array.from(v.variable.dataSync()));
-  assert.throws(() => c.trainer.step(bad), NonFiniteError);
-  assert.deepEqual(c.trainer.ebm.trainable().map((v) => Array.from(v.variable.dataSync())), ebmBefore);
-  bad.dispose();
+  const { uninterrupted: a, resumed: c } = assertResumeMatchesUninterrupted(() => build('gaussian', 7), (t, from, to) => trainIterations(t, ds, from, to, 32), { stop: 4, end: 7, preset: 'toy2d-quick', modelOptions: MODEL });
+  assert.deepEqual(weightsOf(c.trainer.generator), weightsOf(a.trainer.generator));
+  assertNaNStopsBeforeUpdate(c.trainer, c.trainer.ebm);
   a.dispose();
   c.dispose();
   ds.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('runTraining: toy2d-acd-quick runs, checkpoints on abort and resumes to the uninterrupted numbers', async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-run-'));
-  const overrides = { iterations: '6', batchSize: '32', hidden: '16,16', logEvery: '1', checkpointEvery: '0' };
-  const full = await runTraining({ preset: 'toy2d-acd-quick', outDir: path.join(root, 'a'), overrides });
-  assert.equal(full.summary.status, 'completed');
-  assert.equal(full.summary.method, 'acd');
-  const ctrl = new AbortController();
-  const part = await runTraining({
-    preset: 'toy2d-acd-quick',
-    outDir: path.join(root, 'b'),
-    overrides,
-    signal: ctrl.signal,
-    callbacks: { onIteration: ({ iteration }) => void (iteration === 3 && ctrl.abort()) },
-  });
-  assert.equal(part.summary.status, 'aborted');
-  part.dispose();
-  const rest = await runTraining({ preset: 'toy2d-acd-quick', outDir: path.join(root, 'b'), overrides, resume: true });
-  assert.equal(rest.summary.resumedFrom, 3);
-  const lines = (dir: string) => fs.readFileSync(path.join(root, dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-  const [la, lb] = [lines('a'), lines('b')];
-  assert.equal(lb.length, 6);
-  for (let i = 0; i < 6; i++) {
-    for (const k of Object.keys(la[i])) if (k !== 'seconds') assert.ok(Math.abs(la[i][k] - lb[i][k]) <= 1e-6 * Math.max(1, Math.abs(la[i][k])), `line ${i} ${k}: ${la[i][k]} vs ${lb[i][k]}`);
-  }
-  full.dispose();
-  rest.dispose();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+test('runTraining: toy2d-acd-quick runs, checkpoints on abort and resumes to the uninterrupted numbers', () => assertRunTrainingResumes('toy2d-acd-quick', 'acd'));
