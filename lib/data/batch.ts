@@ -46,6 +46,33 @@ export function batchIndices(n: number, batchSize: number, seed: number, epoch: 
   return out;
 }
 
+/**
+ * The batch of training iteration `it` under an epoch-wise shuffle: iteration it is batch
+ * it mod batchesPerEpoch of epoch ⌊it / batchesPerEpoch⌋, so a resumed run sees the same batches as an
+ * uninterrupted one. Each epoch's permutation is computed once, when its first iteration asks.
+ */
+export class EpochBatches {
+  readonly batchesPerEpoch: number;
+  private batches: Int32Array[] = [];
+  private loaded = -1;
+
+  constructor(private readonly n: number, private readonly batchSize: number, private readonly seed: number) {
+    this.batchesPerEpoch = batchIndices(n, batchSize, seed, 0).length;
+  }
+
+  /** Epoch, position in it, example indices, and whether the epoch is new (the caller's cue for setEpoch). */
+  at(it: number): { epoch: number; b: number; indices: Int32Array; newEpoch: boolean } {
+    const epoch = Math.floor(it / this.batchesPerEpoch);
+    const newEpoch = epoch !== this.loaded;
+    if (newEpoch) {
+      this.batches = batchIndices(this.n, this.batchSize, this.seed, epoch);
+      this.loaded = epoch;
+    }
+    const b = it % this.batchesPerEpoch;
+    return { epoch, b, indices: this.batches[b], newEpoch };
+  }
+}
+
 /** The examples `idx` of the dataset, [B, ...]: a new tensor the caller disposes. */
 export function gatherBatch(ds: ImageDataset, idx: Int32Array | number[]): tf.Tensor {
   return tf.tidy(() => tf.gather(ds.images, tf.tensor1d(Int32Array.from(idx), 'int32'), 0));

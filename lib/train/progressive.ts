@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { batchIndices, gatherBatch } from '../data/batch';
+import { EpochBatches, gatherBatch } from '../data/batch';
 import { loadDataset } from '../data/datasets';
 import type { ImageDataset } from '../data/types';
 import { buildProgressiveModels, type ProgressiveModels, type ProgressiveOptions } from '../models/progressive';
@@ -557,7 +557,7 @@ export async function runProgressiveTraining(opts: RunProgressiveOptions): Promi
     const total = trainer.total;
     const phases = growthPhases(trainer.schedule);
     const stageEnds = new Set(phases.map((p) => p.end));
-    const batchesPerEpoch = batchIndices(n, preset.batchSize, seed, 0).length;
+    const batches = new EpochBatches(n, preset.batchSize, seed);
     const metricsFile = outDir ? path.join(outDir, 'metrics.jsonl') : null;
     if (metricsFile) fs.writeFileSync(metricsFile, '');
     const history: ProgressiveRecord[] = [];
@@ -567,8 +567,6 @@ export async function runProgressiveTraining(opts: RunProgressiveOptions): Promi
     let status: TrainingStatus = 'completed';
     let message: string | undefined;
     let metrics: Record<string, number> = {};
-    let epochBatches: Int32Array[] = [];
-    let epochLoaded = -1;
     const elapsed = () => (Date.now() - t0) / 1000;
 
     while (trainer.iteration < total) {
@@ -577,14 +575,9 @@ export async function runProgressiveTraining(opts: RunProgressiveOptions): Promi
         break;
       }
       const it = trainer.iteration;
-      const epoch = Math.floor(it / batchesPerEpoch);
-      const b = it % batchesPerEpoch;
-      if (epoch !== epochLoaded) {
-        epochBatches = batchIndices(n, preset.batchSize, seed, epoch);
-        epochLoaded = epoch;
-        trainer.setEpoch(epoch);
-      }
-      const x = gatherBatch(dataset, epochBatches[b]);
+      const { epoch, indices, newEpoch } = batches.at(it);
+      if (newEpoch) trainer.setEpoch(epoch);
+      const x = gatherBatch(dataset, indices);
       try {
         metrics = trainer.step(x);
       } catch (e) {

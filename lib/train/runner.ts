@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { batchIndices, gatherBatch } from '../data/batch';
+import { EpochBatches, gatherBatch } from '../data/batch';
 import { loadDataset } from '../data/datasets';
 import type { ImageDataset } from '../data/types';
 import type { ArchName, ModelOptions } from '../models/architectures';
@@ -328,7 +328,8 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
     // §4.4: learning from occluded images wraps any trainer (its fills are checkpointed with it).
     if (preset.occlusion && preset.occlusion !== 'none') trainer = withOcclusion(trainer, dataset.images, preset.occlusion, seed);
     if (resumeFrom) restoreTrainingCheckpoint(trainer, resumeFrom, ckptFile);
-    const batchesPerEpoch = batchIndices(n, preset.batchSize, seed, 0).length;
+    const batches = new EpochBatches(n, preset.batchSize, seed);
+    const batchesPerEpoch = batches.batchesPerEpoch;
     const total = preset.iterations > 0 ? preset.iterations : preset.epochs * batchesPerEpoch;
     if (total <= 0) throw new UserError(`preset ${preset.name} has no iterations to run: set --set iterations=N or --set epochs=N`);
 
@@ -342,8 +343,6 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
     let status: TrainingStatus = 'completed';
     let message: string | undefined;
     let metrics: Record<string, number> = resumeFrom?.meta.metrics ?? {};
-    let epochBatches: Int32Array[] = [];
-    let epochLoaded = -1;
     const save = () => {
       saveTrainingCheckpoint(ckptFile, trainer!, { preset, modelOptions, metrics });
       lastSaved = trainer!.iteration;
@@ -357,16 +356,11 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
         break;
       }
       const it = trainer.iteration;
-      const epoch = Math.floor(it / batchesPerEpoch);
-      const b = it % batchesPerEpoch;
-      if (epoch !== epochLoaded) {
-        epochBatches = batchIndices(n, preset.batchSize, seed, epoch);
-        epochLoaded = epoch;
-        trainer.setEpoch(epoch);
-      }
-      const x = gatherBatch(dataset, epochBatches[b]);
+      const { epoch, b, indices, newEpoch } = batches.at(it);
+      if (newEpoch) trainer.setEpoch(epoch);
+      const x = gatherBatch(dataset, indices);
       try {
-        metrics = trainer.step(x, { indices: epochBatches[b] });
+        metrics = trainer.step(x, { indices });
         const done = trainer.iteration;
         if (done % preset.logEvery === 0 || done === total) {
           const rec: MetricsRecord = { iteration: done, epoch, seconds: elapsed(), ...metrics };

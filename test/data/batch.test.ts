@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { batchIndices, gatherBatch, gatherLabels } from '../../lib/data/batch';
+import { batchIndices, EpochBatches, gatherBatch, gatherLabels } from '../../lib/data/batch';
 import { makeImageDataset } from '../../lib/data/types';
 
 test('each epoch is a permutation cut into batches; dropLast drops only the short tail', () => {
@@ -46,4 +46,23 @@ test('gatherBatch picks rows and leaks nothing across iterations', () => {
   ds.dispose();
   ds.dispose(); // idempotent
   assert.equal(tf.memory().numTensors, before - 1);
+});
+
+test('EpochBatches: iteration it is batch it mod batchesPerEpoch of its epoch, the same as batchIndices gives', () => {
+  const eb = new EpochBatches(10, 3, 7);
+  assert.equal(eb.batchesPerEpoch, 3);
+  const seen: number[] = [];
+  for (let it = 0; it < 7; it++) {
+    const r = eb.at(it);
+    assert.equal(r.epoch, Math.floor(it / 3));
+    assert.equal(r.b, it % 3);
+    assert.equal(r.newEpoch, it % 3 === 0);
+    assert.deepEqual(Array.from(r.indices), Array.from(batchIndices(10, 3, 7, r.epoch)[r.b]));
+    if (r.epoch === 0) seen.push(...r.indices);
+  }
+  assert.equal(new Set(seen).size, 9);
+  // a resumed run starting mid-epoch loads that epoch's permutation and reports it as new
+  const resumed = new EpochBatches(10, 3, 7).at(4);
+  assert.equal(resumed.newEpoch, true);
+  assert.deepEqual(Array.from(resumed.indices), Array.from(batchIndices(10, 3, 7, 1)[1]));
 });
