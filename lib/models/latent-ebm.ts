@@ -3,7 +3,7 @@
  * vector and then concatenate this vector with the vector z, and then get f_α(x, z) by a network defined on
  * the concatenated vector"; §5: spectral normalization). Layout, after the authors' code (ENVIRONMENT.md):
  *   x-branch: the triangle EBM's conv trunk for the architecture, then its last conv widened to 512·width
- *             channels (1×1 spatial), LReLU;
+ *             channels (1×1 spatial), LReLU (slope 0.1 throughout, as the authors' code);
  *   z-branch: two 1×1 convs on the 1×1 latent map = dense layers, latentDim → 512·width → 512·width, LReLU;
  *   joint:    concat (1024·width) → 1×1 conv (dense) 1024·width, LReLU → 1×1 conv (dense) → r;
  * spectral norm on every weight (default), energy form softplus (default), no batch norm unless
@@ -16,6 +16,9 @@ import { applyEnergyForm } from './energy';
 import type { Describable, LayerDescription, Sequential } from './layers';
 import { type RowSpec, StackBuilder } from './nets';
 import type { EnergyForm, LatentEbm, NamedVariable } from './types';
+
+/** Negative slope of every LeakyReLU of f_α(x, z) (the authors' code: nn.LeakyReLU(0.1)). */
+export const LATENT_EBM_LRELU_SLOPE = 0.1;
 
 export const LATENT_EBM_ARCHS: readonly ArchName[] = ['mnist', 'cifar', 'celeba', 'mlp2d'];
 
@@ -78,14 +81,17 @@ export function buildLatentEbm(arch: ArchName, opts: ModelOptions): NetLatentEbm
   const o = resolveModelOptions(arch, opts, { energyForm: 'softplus', spectralNorm: true });
   const useBn = opts.batchNorm === true;
   const L = layoutFor({ ...o, bn: { ...o.bn, ebm: useBn } });
-  const dense = (out: number, act: RowSpec['act']): RowSpec => ({ op: 'dense', out, bn: false, act, bias: true });
-  const xb = new StackBuilder('lebm.x', L.imageShape[L.imageShape.length - 1], o.seed, o.spectralNorm).rows(L.ebmTrunk);
+  // LeakyReLU 0.1 throughout, as the authors' latent-EBM code (the triangle's nets use 0.2).
+  const slope = LATENT_EBM_LRELU_SLOPE;
+  const dense = (out: number, act: RowSpec['act']): RowSpec => ({ op: 'dense', out, bn: false, act, bias: true, slope });
+  const trunk = L.ebmTrunk.map((r) => ({ ...r, slope }));
+  const xb = new StackBuilder('lebm.x', L.imageShape[L.imageShape.length - 1], o.seed, o.spectralNorm).rows(trunk);
   let feat: number;
   if (arch === 'mlp2d') {
     feat = xb.outChannels;
   } else {
     feat = o.c(512);
-    xb.rows([{ ...L.ebmHead, out: feat, act: 'lrelu', bias: false }]).reshape([feat]);
+    xb.rows([{ ...L.ebmHead, out: feat, act: 'lrelu', bias: false, slope }]).reshape([feat]);
   }
   const xBranch = xb.build(L.imageShape);
   const latentSize = L.latentShape.reduce((a, b) => a * b, 1);

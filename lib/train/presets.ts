@@ -306,7 +306,8 @@ const WAKE_SLEEP_BASE = { ...AUTHORS_TRIANGLE, method: 'wake-sleep', scaling: 'p
 /**
  * VAE + latent EBM (second paper), the authors' code (ENVIRONMENT.md): Adam β = (0, 0.9), the triangle's
  * learning rates and decay, weight decay 1e-4 on generator and inference, a spectral-normed latent EBM with
- * softplus energy; KL averaged over latent dims ('authors' scaling). Clipping at 100 kept from the triangle.
+ * softplus energy, LeakyReLU 0.1 in the latent EBM (lib/models/latent-ebm.ts); Gaussian terms summed over latent
+ * dims and no gradient clipping, as that code does.
  */
 const LATENT_EBM_BASE = {
   ...AUTHORS_TRIANGLE,
@@ -315,6 +316,12 @@ const LATENT_EBM_BASE = {
   beta2: 0.9,
   weightDecayGen: 1e-4,
   weightDecayInf: 1e-4,
+  // The second paper's code (alexzhou907/vae_ebm, train_cifar.py) sums its Gaussian terms over the latent
+  // dims (diag_normal_NLL, diag_standard_normal_NLL), as Eqs. 15–17 do: 'paper' scaling, not the triangle
+  // code's latent-dim average ('authors'), which weakened the pull to the prior 100× (issue #17).
+  scaling: 'paper',
+  // No gradient clipping anywhere in that code.
+  clipNorm: 0,
   energyForm: 'softplus',
   spectralNorm: true,
   inferenceRule: 'eq15',

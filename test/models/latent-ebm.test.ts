@@ -14,6 +14,10 @@ test('latent EBM (mnist): layout and parameter counts by hand; spectral norm on 
   const rows = describeLayers(e).filter((r) => /conv|dense/.test(r.kind));
   assert.deepEqual(rows.map((r) => r.outputShape), [[14, 14, 128], [7, 7, 256], [3, 3, 512], [1, 1, 512], [512], [512], [1024], [1]]);
   assert.ok(rows.every((r) => r.kind.includes(' SN')), 'every weighted layer spectral-normed');
+  // LeakyReLU 0.1 everywhere (the authors' latent-EBM code), not the triangle nets' 0.2.
+  const acts = describeLayers(e).filter((r) => r.kind.startsWith('leakyrelu'));
+  assert.equal(acts.length, 7);
+  assert.ok(acts.every((r) => r.kind === 'leakyrelu 0.1'), acts.map((r) => r.kind).join(', '));
   // x: Table 6 EBM trunk (bias-free) + 3x3 conv 512→512 (widened last layer, bias-free);
   // z: dense 100→512, 512→512; joint: dense 1024→1024, 1024→1 (dense layers with bias).
   const x = 4 * 4 * 1 * 128 + 4 * 4 * 128 * 256 + 4 * 4 * 256 * 512 + 3 * 3 * 512 * 512;

@@ -53,6 +53,12 @@ test('Ours, Ours(+) and the VAE are trained the same way; only the method, the i
       // A true ELBO (KL summed over latent dims), so its value is a bound usable as the OOD baseline.
       assert.equal(presetScaling(vae).klReduction, 'sum');
       assert.equal(presetScaling(vae).sigma, presetScaling(ours).sigma);
+      // The authors' latent-EBM code sums KL, prior NLL and entropy over the latent dims (issue #17) and
+      // clips no gradient: the latent EBM and the VAE share the KL weight, so they differ by the EBM only.
+      for (const p of [ours, plus]) {
+        assert.equal(presetScaling(p).klReduction, 'sum', `${p.name}: KL summed over latent dims`);
+        assert.equal(p.clipNorm, 0, `${p.name}: no gradient clipping`);
+      }
     }
     assert.equal(PRESETS[`${dataset}-latent-ours-paper`].width, 1);
     assert.equal(PRESETS[`${dataset}-latent-ours-paper`].batchSize, 100);
