@@ -2,9 +2,11 @@
  * The latent EBM f_α(x, z) of "Joint Training of VAE and Latent EBM" (§3.5: "we first encode x into a
  * vector and then concatenate this vector with the vector z, and then get f_α(x, z) by a network defined on
  * the concatenated vector"; §5: spectral normalization). Layout, after the authors' code (ENVIRONMENT.md):
- *   x-branch: the triangle EBM's conv trunk for the architecture, then its last conv widened to 512·width
- *             channels (1×1 spatial), LReLU (slope 0.1 throughout, as the authors' code);
- *   z-branch: two 1×1 convs on the 1×1 latent map = dense layers, latentDim → 512·width → 512·width, LReLU;
+ *   x-branch: the triangle EBM's conv trunk for the architecture (with biases), then its last conv widened
+ *             to 512·width channels (1×1 spatial), linear;
+ *   z-branch: eight 1×1 convs on the 1×1 latent map = dense layers, latentDim → 64, 64, 128, 128, 256, 256,
+ *             512, 512 (·width), linear at the end;
+ *   LeakyReLU slope 0.1 throughout (the code's nn.LeakyReLU(0.1));
  *   joint:    concat (1024·width) → 1×1 conv (dense) 1024·width, LReLU → 1×1 conv (dense) → r;
  * spectral norm on every weight (default), energy form softplus (default), no batch norm unless
  * `batchNorm: true`. For 'mlp2d' the x-branch is the MLP trunk and both branches have the last hidden width.
@@ -84,18 +86,23 @@ export function buildLatentEbm(arch: ArchName, opts: ModelOptions): NetLatentEbm
   // LeakyReLU 0.1 throughout, as the authors' latent-EBM code (the triangle's nets use 0.2).
   const slope = LATENT_EBM_LRELU_SLOPE;
   const dense = (out: number, act: RowSpec['act']): RowSpec => ({ op: 'dense', out, bn: false, act, bias: true, slope });
-  const trunk = L.ebmTrunk.map((r) => ({ ...r, slope }));
+  // Every conv of the authors' x-branch has a bias (the triangle EBM's trunk has none).
+  const trunk = L.ebmTrunk.map((r) => ({ ...r, slope, bias: arch === 'mlp2d' ? r.bias : true }));
   const xb = new StackBuilder('lebm.x', L.imageShape[L.imageShape.length - 1], o.seed, o.spectralNorm).rows(trunk);
   let feat: number;
   if (arch === 'mlp2d') {
     feat = xb.outChannels;
   } else {
     feat = o.c(512);
-    xb.rows([{ ...L.ebmHead, out: feat, act: 'lrelu', bias: false, slope }]).reshape([feat]);
+    // The branch ends in a linear map (no activation), as the code's `self.x` does.
+    xb.rows([{ ...L.ebmHead, out: feat, act: null, bias: true }]).reshape([feat]);
   }
   const xBranch = xb.build(L.imageShape);
   const latentSize = L.latentShape.reduce((a, b) => a * b, 1);
-  const zRows = arch === 'mlp2d' ? [dense(feat, 'lrelu')] : [dense(feat, 'lrelu'), dense(feat, 'lrelu')];
+  // The code's `self.z`: eight 1×1 convs (dense on the 1×1 map) nz → ndf, ndf, 2ndf, 2ndf, 4ndf, 4ndf, 8ndf,
+  // 8ndf (ndf = 64·width, 8ndf = feat), LeakyReLU between them, none after the last.
+  const zWidths = [64, 64, 128, 128, 256, 256, 512, 512].map((n) => o.c(n));
+  const zRows = arch === 'mlp2d' ? [dense(feat, 'lrelu')] : zWidths.map((n, i) => dense(n, i === zWidths.length - 1 ? null : 'lrelu'));
   const zBranch = new StackBuilder('lebm.z', latentSize, o.seed, o.spectralNorm).rows(zRows).build([latentSize]);
   const hidden = arch === 'mlp2d' ? feat : o.c(1024);
   const joint = new StackBuilder('lebm.j', 2 * feat, o.seed, o.spectralNorm).rows([dense(hidden, 'lrelu'), dense(1, null)]).build([2 * feat]);

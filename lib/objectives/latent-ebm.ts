@@ -20,7 +20,12 @@ import type { ObjectiveScaling } from './scaling';
 
 /** How the inference model is learned (paper §4.5, and §5 "Ours" / "Ours(+)"). */
 export type LatentEbmInferenceRule =
-  /** Eq. 15: L_I = KL(Q‖P) − KL(Q‖Π), the triangle's own φ-step ("Ours"). */
+  /**
+   * Eq. 15: L_I = KL(Q‖P) − KL(Q‖Π), the triangle's own φ-step ("Ours"). The authors' code writes it
+   * `errI = lamb·(recon + KL) − (E_T + (−NLL_q))` = recon + KL + H − E_T (λ = 1, E_T their mean energy of
+   * (x, z̃)), which is this loss term for term, with the KL and entropy estimated from the sample z̃ (same
+   * expected gradient as the closed forms used here).
+   */
   | 'eq15'
   /** Eq. 17: L_I = KL(Q‖P) + KL(Q‖Π), q_φ close to both p_θ(z|x) and π_α(z|x) ("Ours(+)"). */
   | 'eq17';

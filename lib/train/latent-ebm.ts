@@ -7,7 +7,8 @@
  *   6: φ-step  L_I of Eq. 15 ("Ours") or Eq. 17 ("Ours(+)")         Eqs. 15–17, 20
  *   7: θ-step  L_G = recon(x | z̃) + energyGen(g_θ(z), z)            Eqs. 13, 14, 21
  * each network with its own Adam (the authors' code: β = (0, 0.9), weight decay 1e-4 on θ and φ).
- * The θ-step reuses the z̃ drawn at line 4 (before the φ-update), as the algorithm states.
+ * The θ-step draws z̃ anew through the just-updated φ with fresh noise e₂ (detached), as the authors' code
+ * does (train_cifar.py recomputes `z_input` before the G-step); it reuses the prior draw z of line 3.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Generator, InferenceNet, LatentEbm, Module } from '../models/types';
@@ -21,6 +22,9 @@ import {
 } from '../objectives/latent-ebm';
 import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from './rng';
+
+/** Stream of the θ-step's fresh e₂ (NOISE_STREAM.extra and above are free for trainers). */
+const THETA_POSTERIOR_STREAM = NOISE_STREAM.extra + 1;
 import type { StepContext } from './trainer';
 import { descend, descendRepeatedly, reconstructFromMean, TrainerBase } from './trainer-base';
 
@@ -76,7 +80,15 @@ export class LatentEbmTrainer extends TrainerBase<'latentEbm' | 'generator' | 'i
       const e = descend(this.opt.latentEbm, () => latentEbmLossE(this.latentEbm, { x, z: zInf! }, { x: xGen, z }, true));
       const i = descend(this.opt.inference, () => latentEbmLossI(this.inference, this.generator, this.latentEbm, x, eps, { rule: inferenceRule, scaling, training: true, mask }));
       tf.dispose(Object.values(i.tensors));
-      const g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => latentEbmLossG(this.generator, this.latentEbm, x, zInf!, z, { scaling, training: true, mask }));
+      const eps2 = this.state.normal([n, ...this.inference.latentShape], THETA_POSTERIOR_STREAM);
+      const zTheta = tf.tidy(() => inferenceSample(this.inference, x, eps2, true).zInf);
+      eps2.dispose();
+      let g: ReturnType<typeof descendRepeatedly>;
+      try {
+        g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => latentEbmLossG(this.generator, this.latentEbm, x, zTheta, z, { scaling, training: true, mask }));
+      } finally {
+        zTheta.dispose();
+      }
       this.state.iteration += 1;
       const { recon, kl, entropy, priorNll } = i.terms;
       return {

@@ -12,20 +12,26 @@ test('latent EBM (mnist): layout and parameter counts by hand; spectral norm on 
   assert.equal(e.energyForm, 'softplus');
   assert.deepEqual(e.latentShape, [100]);
   const rows = describeLayers(e).filter((r) => /conv|dense/.test(r.kind));
-  assert.deepEqual(rows.map((r) => r.outputShape), [[14, 14, 128], [7, 7, 256], [3, 3, 512], [1, 1, 512], [512], [512], [1024], [1]]);
+  assert.deepEqual(rows.map((r) => r.outputShape), [
+    [14, 14, 128], [7, 7, 256], [3, 3, 512], [1, 1, 512],
+    [64], [64], [128], [128], [256], [256], [512], [512],
+    [1024], [1],
+  ]);
   assert.ok(rows.every((r) => r.kind.includes(' SN')), 'every weighted layer spectral-normed');
-  // LeakyReLU 0.1 everywhere (the authors' latent-EBM code), not the triangle nets' 0.2.
+  // LeakyReLU 0.1 (the authors' latent-EBM code), none after either branch's last layer: 3 in the x trunk,
+  // 7 in the z-branch, 1 in the joint head.
   const acts = describeLayers(e).filter((r) => r.kind.startsWith('leakyrelu'));
-  assert.equal(acts.length, 7);
+  assert.equal(acts.length, 11);
   assert.ok(acts.every((r) => r.kind === 'leakyrelu 0.1'), acts.map((r) => r.kind).join(', '));
-  // x: Table 6 EBM trunk (bias-free) + 3x3 conv 512→512 (widened last layer, bias-free);
-  // z: dense 100→512, 512→512; joint: dense 1024→1024, 1024→1 (dense layers with bias).
-  const x = 4 * 4 * 1 * 128 + 4 * 4 * 128 * 256 + 4 * 4 * 256 * 512 + 3 * 3 * 512 * 512;
-  const z = (100 * 512 + 512) + (512 * 512 + 512);
+  // x: Table 6 EBM trunk + 3x3 conv 512→512 (widened last layer), every conv with a bias as in the code;
+  // z: eight dense layers 100→64→64→128→128→256→256→512→512; joint: dense 1024→1024, 1024→1 (with bias).
+  const x = (4 * 4 * 1 * 128 + 128) + (4 * 4 * 128 * 256 + 256) + (4 * 4 * 256 * 512 + 512) + (3 * 3 * 512 * 512 + 512);
+  const zw = [100, 64, 64, 128, 128, 256, 256, 512, 512];
+  const z = zw.slice(1).reduce((a, out, i) => a + zw[i] * out + out, 0);
   const j = (1024 * 1024 + 1024) + (1024 * 1 + 1);
   assert.equal(countParams(e), x + z + j);
   // One power-iteration vector u per weight, sized by its output channels.
-  assert.deepEqual(e.buffers().map((b) => b.variable.size), [128, 256, 512, 512, 512, 512, 1024, 1]);
+  assert.deepEqual(e.buffers().map((b) => b.variable.size), [128, 256, 512, 512, 64, 64, 128, 128, 256, 256, 512, 512, 1024, 1]);
   assert.ok(e.buffers().every((b) => b.name.endsWith('.u')));
   e.dispose();
 });
@@ -33,7 +39,7 @@ test('latent EBM (mnist): layout and parameter counts by hand; spectral norm on 
 test('latent EBM (cifar, celeba, mlp2d): shapes; unsupported architectures are UserErrors', () => {
   const c = buildLatentEbm('cifar', { seed: 1, width: 0.25 });
   assert.deepEqual(describeLayers(c).filter((r) => /conv|dense/.test(r.kind)).map((r) => r.outputShape),
-    [[32, 32, 16], [16, 16, 32], [8, 8, 64], [4, 4, 64], [1, 1, 128], [128], [128], [256], [1]]);
+    [[32, 32, 16], [16, 16, 32], [8, 8, 64], [4, 4, 64], [1, 1, 128], [16], [16], [32], [32], [64], [64], [128], [128], [256], [1]]);
   const m = buildLatentEbm('mlp2d', { seed: 1, hidden: [16, 16] });
   assert.deepEqual(describeLayers(m).filter((r) => /dense/.test(r.kind)).map((r) => r.outputShape), [[16], [16], [16], [16], [1]]);
   const noSn = buildLatentEbm('celeba', { seed: 1, width: 0.05, spectralNorm: false, energyForm: 'identity' });

@@ -78,3 +78,25 @@ test('a non-finite loss throws NonFiniteError before any update', () => {
 });
 
 test('runTraining: toy2d-latent-ebm-quick runs, checkpoints on abort and resumes to the uninterrupted numbers', () => assertRunTrainingResumes('toy2d-latent-ebm-quick', 'latent-ebm'));
+
+test('the θ-step encodes x again through the just-updated φ with fresh noise (the authors\' order)', async () => {
+  const ds = await ring(64);
+  const m = build();
+  const x = gatherBatch(ds, batchIndices(64, 16, 5, 0)[0]);
+  // Record the first inference weight each time the encoder runs in training mode during one step.
+  const inf = m.trainer.inference;
+  const w0 = inf.trainable()[0].variable;
+  const seen: Float32Array[] = [];
+  const encode = inf.encode.bind(inf);
+  inf.encode = (xIn: tf.Tensor, training: boolean) => {
+    if (training) seen.push(w0.dataSync().slice() as Float32Array);
+    return encode(xIn, training);
+  };
+  m.trainer.step(x);
+  // line 4's sample, the φ-step's loss, then the θ-step's z̃: the last one after the φ update.
+  assert.equal(seen.length, 3);
+  assert.deepEqual(seen[1], seen[0], 'the φ-step starts from the weights line 4 used');
+  assert.notDeepEqual(seen[2], seen[1], 'the θ-step sees φ after its update');
+  x.dispose();
+  m.dispose();
+});
