@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { deriveNoiseSeed } from '../train/rng';
+import type { Generator, InferenceNet, Module } from '../models/types';
 import { classifierFeatures, loadClassifier, type ClassifierName, type FeatureClassifier } from './classifier';
 import { fid, inceptionScore } from './frechet';
 import { convertMse, RANGE_MINUS_ONE_ONE, RANGE_ZERO_ONE } from './reconstruction';
@@ -142,4 +143,31 @@ export function reconstructionErrors(reconstruct: (x: tf.Tensor) => tf.Tensor, i
     images: n,
     pixelsPerImage,
   };
+}
+
+/**
+ * Runs `fn` and then puts every buffer of `modules` (batch-norm running statistics, spectral-norm vectors)
+ * back as it was: a training-mode forward pass (batch statistics) that leaves the model unchanged.
+ * @returns fn's result (tensors in it are the caller's)
+ */
+export function withBuffersRestored<T>(modules: readonly Module[], fn: () => T): T {
+  const saved = modules.flatMap((m) => m.buffers()).map((b) => ({ v: b.variable, value: tf.clone(b.variable) }));
+  try {
+    return fn();
+  } finally {
+    for (const s of saved) {
+      s.v.assign(s.value);
+      s.value.dispose();
+    }
+  }
+}
+
+/**
+ * g_θ(μ_φ(x)) with batch-norm layers normalising by the batch's own statistics (training mode) instead of
+ * the running averages, the model left unchanged (withBuffersRestored). The running averages of a generator
+ * trained on prior draws and posterior codes of different scale describe neither; this measures the gap.
+ * @param x [N, ...] @returns [N, ...], caller disposes
+ */
+export function reconstructWithBatchStatistics(generator: Generator, inference: InferenceNet, x: tf.Tensor): tf.Tensor {
+  return withBuffersRestored([generator, inference], () => tf.tidy(() => generator.generate(inference.encode(x, true).mu, true)));
 }

@@ -199,3 +199,50 @@ export function oodEvaluation(
   }
   return { inDistribution: inScores, sets: out };
 }
+
+/** What the latent EBM's score of one image set rests on (a diagnostic for §5.3's score). */
+export interface LatentCodeDiagnostics {
+  /** mean ‖μ_φ(x)‖ over the set */
+  muNorm: number;
+  /** mean posterior standard deviation exp(½ logvar) over images and latent dims */
+  posteriorStd: number;
+  /** mean f_α(x, μ_φ(x)): the OOD score */
+  scoreAtMu: number;
+  /** mean f_α(x, 0): the same images with the code replaced by the prior's mode */
+  scoreAtZero: number;
+  /** mean f_α(x, z), z ~ N(0, I): the code replaced by a prior draw */
+  scoreAtPrior: number;
+}
+
+/**
+ * Per set, how far the inferred codes sit from the prior's typical set (‖z‖ ≈ √d for z ~ N(0, I_d)) and how
+ * much f_α(x, ·) depends on the code at all: if scoreAtMu ≈ scoreAtZero ≈ scoreAtPrior while the sets'
+ * scores differ by more, the OOD score is a function of x alone (eval mode).
+ * @param sets name → [N, ...inputShape] images (not disposed) @param seed of the prior draws
+ */
+export function latentCodeDiagnostics(
+  latentEbm: LatentEbm,
+  inference: InferenceNet,
+  sets: Readonly<Record<string, tf.Tensor>>,
+  opts: { seed?: number; batchSize?: number } = {},
+): Record<string, LatentCodeDiagnostics> {
+  const seed = opts.seed ?? 0;
+  const batch = opts.batchSize ?? OOD_SCORE_BATCH;
+  const out: Record<string, LatentCodeDiagnostics> = {};
+  const meanOf = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / Math.max(a.length, 1);
+  for (const [name, images] of Object.entries(sets)) {
+    const per = (f: (x: tf.Tensor, mu: tf.Tensor, logvar: tf.Tensor, start: number) => tf.Tensor1D) =>
+      meanOf(perExampleInBatches(images, batch, (x, start) => {
+        const { mu, logvar } = inference.encode(x, false);
+        return f(x, mu, logvar, start);
+      }));
+    out[name] = {
+      muNorm: per((_, mu) => tf.norm(tf.reshape(mu, [mu.shape[0], -1]), 'euclidean', 1) as tf.Tensor1D),
+      posteriorStd: per((_, __, logvar) => tf.mean(tf.reshape(tf.exp(tf.mul(logvar, 0.5)), [logvar.shape[0], -1]), 1) as tf.Tensor1D),
+      scoreAtMu: per((x, mu) => latentEbm.score(x, mu, false)),
+      scoreAtZero: per((x, mu) => latentEbm.score(x, tf.zerosLike(mu), false)),
+      scoreAtPrior: per((x, mu, _, start) => latentEbm.score(x, tf.randomNormal(mu.shape, 0, 1, 'float32', deriveNoiseSeed(seed, start)), false)),
+    };
+  }
+  return out;
+}

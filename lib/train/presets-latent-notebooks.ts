@@ -57,10 +57,12 @@ function generationRows(dataset: string): ScaleRow[] {
       width: 1 / 8,
       batchSize: 64,
       epochs: 1,
-      iterations: 250,
-      checkpointEvery: 0,
+      // 1,000 iterations: 4 minutes for the latent EBM, 1 for the VAE on 2 quiet cores (native, 2026-12-02,
+      // load 1.0). Against 250, Fashion-MNIST-vs-MNIST AUROC 0.74 → 0.99, textures 0.50 → 0.73.
+      iterations: 1000,
+      checkpointEvery: 250,
       logEvery: 10,
-      cost: 'a few CPU-minutes each on 2 cores; the latent EBM costs about 4× the VAE',
+      cost: 'about 4 minutes for the latent EBM, 1 for the VAE, on 2 quiet cores',
     },
     { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
   ];
@@ -85,7 +87,7 @@ const IMAGE_DATASETS: { dataset: string; arch: 'cifar' | 'celeba'; imageSize: nu
 /** 11: short epochs (dataLimit / batch) so the last epochs can be averaged as in Table 4. */
 const ANOMALY_ROWS: ScaleRow[] = [
   { scale: 'quick', dataLimit: 256, width: 1 / 16, batchSize: 32, epochs: 3, iterations: 0, checkpointEvery: 0, logEvery: 4, cost: 'seconds; smoke test' },
-  { scale: 'cpu', dataLimit: 2400, width: 1 / 16, batchSize: 64, epochs: 6, iterations: 0, checkpointEvery: 0, logEvery: 10, cost: 'under a CPU-minute per held-out digit for both models on 2 cores' },
+  { scale: 'cpu', dataLimit: 2400, width: 1 / 8, batchSize: 64, epochs: 10, iterations: 0, checkpointEvery: 0, logEvery: 10, cost: 'about 2 minutes per held-out digit for both models on 2 quiet cores' },
   { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
 ];
 
