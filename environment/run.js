@@ -112,13 +112,27 @@ function execute(args) {
   for (const nb of nbs) {
     const t0 = Date.now();
     console.log(`executing ${nb} at ${preset} ...`);
-    failed |= run(JUPYTER_PY, ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--inplace',
+    const status = run(JUPYTER_PY, ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--inplace',
       '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=7200', path.join('notebooks', nb)], {
       env: { ...process.env, DTRI_PRESET: preset },
     });
+    if (status === 0) {
+      // execution counts (tslab sends no execute_input), no checkout paths, no duplicate figures
+      const s = require('./slim-notebooks.js').slimFile(path.join(ROOT, 'notebooks', nb), { executed: true });
+      console.log(`${nb}: ${(s.after / 1e6).toFixed(2)} MB`);
+    }
+    failed |= status;
     console.log(`${nb}: ${((Date.now() - t0) / 60000).toFixed(1)} min`);
   }
   process.exit(failed ? 1 : 0);
+}
+
+/**
+ * The notebook server serves the project root (figures load plotly.js from its /files/node_modules/…, see
+ * lib/viz/plotly's figureHtml) and opens on notebooks/. As root Jupyter refuses to start without --allow-root.
+ */
+function notebookServerArgs(uid = process.getuid ? process.getuid() : -1) {
+  return ['--no-browser', '--ip=127.0.0.1', `--notebook-dir=${ROOT}`, '--NotebookApp.default_url=/tree/notebooks', ...(uid === 0 ? ['--allow-root'] : [])];
 }
 
 function main() {
@@ -139,7 +153,7 @@ function main() {
       );
     case 'notebook':
       setup();
-      process.exit(run(JUPYTER_PY, ['-m', 'jupyter', 'notebook', '--no-browser', '--ip=127.0.0.1', 'notebooks', ...args]));
+      process.exit(run(JUPYTER_PY, ['-m', 'jupyter', 'notebook', ...notebookServerArgs(), ...args]));
     case 'execute':
       if (!process.env.DTRI_SKIP_SETUP) setup();
       return execute(args);
@@ -149,4 +163,5 @@ function main() {
   }
 }
 
-main();
+if (require.main === module) main();
+module.exports = { notebookServerArgs };

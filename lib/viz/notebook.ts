@@ -1,20 +1,19 @@
 /**
  * Display in tslab notebooks, falling back to console output elsewhere (scripts, tests, the CLI).
  *
- * Classic Notebook 6 and nbconvert's HTML do not render plotly's own MIME type, so showPlot emits HTML:
- * the plotly.js bundle inlined once per kernel session (guarded against require.js, see plotly.ts), a
- * div and its newPlot call, then a static PNG (Chromium) underneath, so exported notebooks and GitHub's
- * viewer still show the figure.
+ * Classic Notebook 6 and nbconvert's HTML do not render plotly's own MIME type, so showPlot emits one
+ * HTML output per figure (figureHtml): a static PNG (Chromium) inside the plot's div, replaced by the
+ * interactive plot once plotly.js loads from the notebook server (/files/…/node_modules/plotly.js-dist-min).
+ * The saved notebook carries no copy of plotly.js; exported HTML and GitHub's viewer show the PNG.
  */
-import { escapeHtml, plotDivHtml, plotlyScriptTag, type PlotlyFigure } from './plotly';
+import * as path from 'node:path';
+import { escapeHtml, figureHtml, figureTitle, plotlyPathFrom, type PlotlyFigure } from './plotly';
 import { chromiumAvailable, renderFigure } from './export';
 import { ProgressTracker, formatDuration, formatMetric, progressBar, type ProgressUpdate } from './progress';
 import { tslabDisplay } from './tslab';
 
-let plotlyShown = false;
-
 export interface ShowPlotOptions {
-  /** also display a static PNG (1 px per CSS px, the size of the live plot) under the interactive plot, for exported notebooks (default true; skipped with a note if Chromium is missing) */
+  /** put a static PNG (1 px per CSS px, the size of the live plot) in the output, shown until plotly.js loads and wherever it cannot (default true; a note instead if Chromium is missing) */
   staticPng?: boolean;
   width?: number;
   height?: number;
@@ -23,36 +22,33 @@ export interface ShowPlotOptions {
 }
 
 function describeFigure(fig: PlotlyFigure): string {
-  const t = fig.layout.title as { text?: string } | string | undefined;
-  const title = typeof t === 'string' ? t : t?.text;
+  const title = figureTitle(fig);
   const kinds = [...new Set(fig.data.map((d) => String(d.type ?? 'scatter')))].join(', ');
   return `[figure${title ? ` "${title}"` : ''}: ${fig.data.length} traces (${kinds}); not in a notebook, use exportFigure to save it]`;
 }
 
-/** Shows a plotly figure: interactive HTML plus a static PNG in a notebook, a one-line note elsewhere. */
+/** The static PNG of a figure, or why there is none (the copy is a convenience: a browser failure must not fail the cell). */
+async function staticPng(fig: PlotlyFigure, opts: ShowPlotOptions): Promise<{ png: Buffer | null; note?: string }> {
+  if (!(opts.staticPng ?? true)) return { png: null };
+  if (!chromiumAvailable()) return { png: null, note: 'no static image: Chromium is not installed (apt-get install chromium)' };
+  try {
+    return { png: await renderFigure(fig, 'png', { width: opts.width, height: opts.height, scale: 1 }) };
+  } catch (e) {
+    return { png: null, note: `no static image: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+/** Shows a plotly figure: one HTML output (static PNG, interactive once plotly.js loads) in a notebook, a one-line note elsewhere. */
 export async function showPlot(fig: PlotlyFigure, opts: ShowPlotOptions = {}): Promise<void> {
   const tslab = tslabDisplay();
   if (!tslab) {
     console.log(describeFigure(fig));
     return;
   }
-  const head = plotlyShown ? '' : plotlyScriptTag();
-  plotlyShown = true;
-  tslab.display.html(head + plotDivHtml(fig, { width: opts.width, height: opts.height, extraScript: opts.extraScript }));
-  if (opts.staticPng ?? true) {
-    if (!chromiumAvailable()) {
-      tslab.display.text('(no static PNG: Chromium is not installed; apt-get install chromium)');
-      return;
-    }
-    // the static copy is a convenience: a browser failure must not fail the cell that drew the live plot
-    let png: Buffer | null = null;
-    try {
-      png = await renderFigure(fig, 'png', { width: opts.width, height: opts.height, scale: 1 });
-    } catch (e) {
-      tslab.display.text(`(no static PNG: ${(e as Error).message.split('\n')[0]})`);
-    }
-    if (png) tslab.display.png(png);
-  }
+  const { png, note } = await staticPng(fig, opts);
+  // the kernel runs in the notebook's folder: the bundle's path from there, served by Jupyter's /files/
+  const plotlyPath = plotlyPathFrom(path.resolve(process.cwd()));
+  tslab.display.html(figureHtml(fig, { width: opts.width, height: opts.height, extraScript: opts.extraScript, png, note, plotlyPath }));
 }
 
 /** Shows PNG bytes (e.g. from imageGrid) in a notebook; elsewhere prints its size. */

@@ -34,3 +34,11 @@ test('run.js execute: a preset other than quick, cpu or paper is refused before 
   assert.equal(r.status, 2);
   assert.equal(r.stderr, '--preset must be quick, cpu or paper (got "big")\n');
 });
+
+test('run.js notebook: the server serves the project root (plotly.js under /files/node_modules), opens on notebooks/, --allow-root only as root', () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { notebookServerArgs } = require(RUN) as { notebookServerArgs(uid?: number): string[] };
+  const root = path.resolve(__dirname, '..', '..');
+  assert.deepEqual(notebookServerArgs(0), ['--no-browser', '--ip=127.0.0.1', `--notebook-dir=${root}`, '--NotebookApp.default_url=/tree/notebooks', '--allow-root']);
+  assert.ok(!notebookServerArgs(1000).includes('--allow-root'));
+});

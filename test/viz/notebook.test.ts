@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { progressDisplay, showImage, showPlot, showTable, tableHtml, tableText } from '../../lib/viz/notebook';
-import { plotDivHtml, plotlyScriptTag } from '../../lib/viz/plotly';
+import { compactJsonForScript, figureHtml, plotDivHtml, plotlyPathFrom, plotlyScriptTag } from '../../lib/viz/plotly';
 import { inNotebook } from '../../lib/viz/tslab';
 
 const fig = { data: [{ type: 'scatter', x: [1, 2], y: [3, 4], name: '</script><b>x</b>' }], layout: { title: { text: 'curves' } } };
@@ -35,7 +35,32 @@ test('the plotly HTML survives "</script>" in data and hides require.js while pl
   assert.ok(tag.length > 4_000_000, 'the whole bundle is inlined');
 });
 
-test('inside a tslab kernel: HTML plot (plotly inlined once), PNG, table and an in-place progress output', async () => {
+test('a figure output carries the static PNG inside the plot div and a loader, never plotly.js itself', () => {
+  const png = Uint8Array.from([137, 80, 78, 71, 1, 2, 3]);
+  const html = figureHtml(fig, { id: 'p1', png, plotlyPath: '../node_modules/plotly.js-dist-min/plotly.min.js', extraScript: (id) => `hover(${JSON.stringify(id)})` });
+  assert.ok(html.length < 10_000, `no bundle inlined (${html.length} chars)`);
+  assert.ok(html.startsWith(`<div id="p1" class="dtri-figure" style="width:100%;min-height:420px;"><img class="dtri-static" alt="curves" style="display:block;max-width:100%" src="data:image/png;base64,${Buffer.from(png).toString('base64')}"></div><script`));
+  assert.equal(html.match(/<\/script>/g)!.length, 1, 'the data\'s "</script>" is escaped');
+  assert.ok(html.includes('"../node_modules/plotly.js-dist-min/plotly.min.js"'));
+  assert.ok(html.includes("'files/'+\"node_modules/plotly.js-dist-min/plotly.min.js\""), 'the project-root URL as second candidate');
+  assert.ok(html.includes('hover("p1")'));
+  const noPng = figureHtml(fig, { id: 'p2', note: 'no static image: <why>' });
+  assert.ok(noPng.includes('no static image: &lt;why&gt;') && !noPng.includes('<img'));
+});
+
+test('compactJsonForScript: 6 significant digits for non-integers, integers and strings untouched, "<" escaped', () => {
+  const json = compactJsonForScript({ z: [[0.123456789012, -1234.56789, 7, 1e-9 / 3]], t: '</script>', n: [NaN, 2 ** 40] });
+  assert.equal(json, '{"z":[[0.123457,-1234.57,7,3.33333e-10]],"t":"\\u003c/script>","n":[null,1099511627776]}');
+  assert.deepEqual(JSON.parse(json).z[0], [0.123457, -1234.57, 7, 3.33333e-10]);
+});
+
+test('plotlyPathFrom: the bundle relative to a notebook folder, with forward slashes', () => {
+  const root = require.resolve('plotly.js-dist-min/plotly.min.js').replace(/[\\/]node_modules[\\/].*$/, '');
+  assert.equal(plotlyPathFrom(require('node:path').join(root, 'notebooks')), '../node_modules/plotly.js-dist-min/plotly.min.js');
+  assert.equal(plotlyPathFrom(root), 'node_modules/plotly.js-dist-min/plotly.min.js');
+});
+
+test('inside a tslab kernel: one small HTML output per figure, PNG, table and an in-place progress output', async () => {
   // Simulate a connected kernel: tslab's display API writes through jupyter.lastWriteDisplayData.
   const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData: unknown };
   const sent: { data: Record<string, string>; transient: { display_id?: string }; update: boolean }[] = [];
@@ -45,10 +70,13 @@ test('inside a tslab kernel: HTML plot (plotly inlined once), PNG, table and an 
     assert.equal(inNotebook(), true);
     await showPlot(fig, { staticPng: false });
     await showPlot(fig, { staticPng: false });
-    assert.equal(sent.length, 2);
-    assert.ok(sent[0].data['text/html'].length > 4_000_000, 'first plot carries plotly.js');
-    assert.ok(sent[1].data['text/html'].length < 10_000, 'later plots do not');
-    assert.ok(sent[1].data['text/html'].includes('Plotly.newPlot'));
+    assert.equal(sent.length, 2, 'one output per figure');
+    for (const m of sent) {
+      assert.deepEqual(Object.keys(m.data), ['text/html']);
+      assert.ok(m.data['text/html'].length < 10_000, 'no plotly.js inlined, not even in the first');
+      assert.ok(m.data['text/html'].includes('P.newPlot(gd,f.data,f.layout'));
+      assert.ok(m.data['text/html'].includes(JSON.stringify(plotlyPathFrom(process.cwd()))), 'the bundle path from the kernel folder');
+    }
 
     showImage(new Uint8Array([137, 80, 78, 71]));
     assert.equal(sent[2].data['image/png'], Buffer.from([137, 80, 78, 71]).toString('base64'));
