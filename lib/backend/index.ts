@@ -17,6 +17,29 @@ export type BackendPreference = 'auto' | BackendName;
 
 export const BACKEND_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'native', 'wasm', 'cpu'];
 
+/**
+ * tfjs's cpu backend prints "Hi, looks like you are running TensorFlow.js in Node.js … install our node
+ * backend" on its first tensor (its `firstUse` flag), in every notebook and CLI run, even when a faster
+ * backend is active; initBackend reports what was chosen and why instead. Cleared on the instance that
+ * exists and on every one the registry creates later.
+ */
+function silenceCpuBanner(): void {
+  type Cpu = { firstUse?: boolean };
+  const entry = tf.engine().registryFactory.cpu as { factory: () => unknown } | undefined;
+  if (!entry || (entry.factory as { dtriQuiet?: boolean }).dtriQuiet) return;
+  const make = entry.factory;
+  const quiet = () => {
+    const b = make() as Cpu;
+    if (b && typeof b === 'object' && 'firstUse' in b) b.firstUse = false;
+    return b;
+  };
+  (quiet as { dtriQuiet?: boolean }).dtriQuiet = true;
+  entry.factory = quiet;
+  const live = (tf.engine().registry as Record<string, Cpu | undefined>).cpu;
+  if (live && 'firstUse' in live) live.firstUse = false;
+}
+silenceCpuBanner();
+
 export interface BackendReport {
   /** The backend now active in tf. */
   name: BackendName;
