@@ -9,3 +9,4 @@ export * from './export';
 export * from './notebook';
 export { buildReport, readMetricsJsonl, REPORT_FILE } from './report';
 export { inNotebook } from './tslab';
+export * from './labels';

@@ -3,7 +3,8 @@
  * or generator samples beside the data), in the publication style of figures.ts.
  */
 import { UserError } from '../errors';
-import { FIGURE_COLORS, publicationAxis, publicationLayout } from './figures';
+import { publicationAxis, publicationLayout } from './figures';
+import { colorFor } from './labels';
 import type { PlotlyFigure } from './plotly';
 
 export interface ScatterFigureOptions {
@@ -22,13 +23,13 @@ export interface ScatterFigureOptions {
 }
 
 /**
- * One scatter trace per group, in insertion order, coloured from the Okabe–Ito palette (cycled).
+ * One scatter trace per group, in insertion order, each in its colorFor colour (the same in every figure).
  * @param groups name → points; x and y of equal length
  */
 export function scatterFigure(groups: Record<string, { x: ArrayLike<number>; y: ArrayLike<number> }>, opts: ScatterFigureOptions = {}): PlotlyFigure {
   const entries = Object.entries(groups);
   if (entries.length === 0) throw new UserError('scatterFigure: no groups to draw; pass { name: { x, y } }');
-  const data = entries.map(([name, pts], i) => {
+  const data = entries.map(([name, pts]) => {
     if (pts.x.length !== pts.y.length) throw new UserError(`scatterFigure: group "${name}" has ${pts.x.length} x and ${pts.y.length} y values`);
     return {
       type: 'scatter',
@@ -36,7 +37,7 @@ export function scatterFigure(groups: Record<string, { x: ArrayLike<number>; y: 
       name,
       x: Array.from(pts.x),
       y: Array.from(pts.y),
-      marker: { size: opts.markerSize ?? 5, color: FIGURE_COLORS[i % FIGURE_COLORS.length], opacity: 0.8, line: { width: 0 } },
+      marker: { size: opts.markerSize ?? 5, color: colorFor(name), opacity: 0.8, line: { width: 0 } },
     };
   });
   const layout = publicationLayout({
