@@ -59,7 +59,12 @@ async function launch(): Promise<Browser> {
 }
 
 async function plotlyPage(): Promise<Page> {
-  browser ??= launch();
+  // a failed launch (no Chromium yet) is not cached: the next call tries again
+  browser ??= launch().catch((e: unknown) => {
+    browser = null;
+    page = null;
+    throw e;
+  });
   page ??= (async () => {
     // a context of our own: the SVG-to-PDF path opens a second page in it
     const p = await (await (await browser!).newContext()).newPage();
@@ -233,4 +238,93 @@ export async function exportSvg(svg: string, file: string, opts: { format?: Figu
 /** SVG → PNG with sharp at `scale` × the SVG's pixel size (sharp reads SVG at 72 dpi = 1 px per unit). */
 export function svgToPng(svg: string, scale = 2): Promise<Buffer> {
   return sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer();
+}
+
+/**
+ * A figure of the papers' kind: a plotly figure (curves, ROC/PR, histograms), an SVG drawing (the
+ * disconnectivity graph of lib/landscape), or a raster PNG (sample grids, reconstructions from grid.ts).
+ */
+export type PrintFigure = PlotlyFigure | { svg: string } | { png: Uint8Array };
+
+export interface PrintOptions {
+  /** print resolution of the PNG (default 300); 96 CSS px = 1 inch, so the PNG is size · dpi / 96 pixels */
+  dpi?: number;
+  /** size in CSS px (default: the figure's own; a raster PNG keeps its aspect ratio when one is given) */
+  width?: number;
+  height?: number;
+  /** formats to write (default all three) */
+  formats?: readonly FigureFormat[];
+}
+
+export type PrintFiles = Partial<Record<FigureFormat, string>>;
+
+/** A raster image as an SVG of the given CSS size, its pixels kept sharp when scaled up. */
+function rasterSvg(png: Uint8Array, width: number, height: number, pxW: number, pxH: number): string {
+  const href = `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${pxW} ${pxH}">` +
+    `<image width="${pxW}" height="${pxH}" preserveAspectRatio="none" image-rendering="pixelated" style="image-rendering:pixelated" href="${href}" xlink:href="${href}"/></svg>`
+  );
+}
+
+/**
+ * Writes one figure as `basePath.png`, `.svg` and `.pdf` at print resolution: the PNG at `dpi` (default
+ * 300), the SVG as vectors (a raster figure embedded unscaled), the PDF printed by Chromium with its
+ * fonts embedded (vectors for plotly and SVG figures). A raster grid's PNG is enlarged by nearest
+ * neighbour, so each model pixel stays a crisp square. An extension on basePath is dropped.
+ * @returns the paths written, by format
+ */
+export async function exportPrintFigure(fig: PrintFigure, basePath: string, opts: PrintOptions = {}): Promise<PrintFiles> {
+  const dpi = opts.dpi ?? 300;
+  if (!(dpi > 0)) throw new UserError(`exportPrintFigure: dpi must be positive (got ${dpi})`);
+  const formats = opts.formats ?? (['png', 'svg', 'pdf'] as const);
+  const base = basePath.replace(/\.(png|svg|pdf)$/i, '');
+  const out: PrintFiles = {};
+  const scale = dpi / 96;
+  if ('data' in fig && 'layout' in fig) {
+    for (const f of formats) {
+      const bytes = await renderFigure(fig, f, { width: opts.width, height: opts.height, dpi });
+      out[f] = writeFile(`${base}.${f}`, f === 'png' ? await withDensity(bytes, dpi) : bytes);
+    }
+    return out;
+  }
+  let svg: string;
+  let png: () => Promise<Buffer>;
+  if ('svg' in fig) {
+    const own = svgSize(fig.svg);
+    const width = opts.width ?? own.width;
+    const height = opts.height ?? (opts.width ? (own.height * opts.width) / own.width : own.height);
+    svg = opts.width || opts.height ? fig.svg.replace(/<svg\b([^>]*)>/i, (_m, attrs: string) => `<svg${sizedAttrs(attrs, width, height, own)}>`) : fig.svg;
+    png = () => svgToPng(svg, (scale * width) / own.width);
+  } else {
+    const meta = await sharp(Buffer.from(fig.png)).metadata();
+    const pxW = meta.width ?? 0;
+    const pxH = meta.height ?? 0;
+    if (!(pxW > 0 && pxH > 0)) throw new UserError('exportPrintFigure: the PNG has no size; pass the Buffer that imageGrid/samplesGrid returned');
+    const width = opts.width ?? (opts.height ? (pxW * opts.height) / pxH : pxW);
+    const height = opts.height ?? (pxH * width) / pxW;
+    svg = rasterSvg(fig.png, width, height, pxW, pxH);
+    png = () =>
+      sharp(Buffer.from(fig.png))
+        .resize(Math.round(width * scale), Math.round(height * scale), { kernel: 'nearest', fit: 'fill' })
+        .png()
+        .toBuffer();
+  }
+  for (const f of formats) {
+    if (f === 'png') out.png = writeFile(`${base}.png`, await withDensity(await png(), dpi));
+    else out[f] = await exportSvg(svg, `${base}.${f}`, { format: f });
+  }
+  return out;
+}
+
+/** The <svg> attributes with width/height set (a viewBox added from the old size so the drawing scales). */
+function sizedAttrs(attrs: string, width: number, height: number, own: { width: number; height: number }): string {
+  let a = attrs.replace(/\s(width|height)\s*=\s*["'][^"']*["']/g, '');
+  if (!/viewBox/.test(a)) a += ` viewBox="0 0 ${own.width} ${own.height}"`;
+  return `${a} width="${width}" height="${height}"`;
+}
+
+/** The PNG with its pHYs density set to `dpi`, so a word processor places it at its print size. */
+function withDensity(png: Buffer, dpi: number): Promise<Buffer> {
+  return sharp(png).withMetadata({ density: dpi }).png().toBuffer();
 }
