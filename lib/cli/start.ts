@@ -10,11 +10,11 @@ import { loadDataset } from '../data/datasets';
 import { UserError } from '../errors';
 import { mse } from '../metrics/index';
 import { runTraining } from '../train/runner';
-import { chromiumAvailable, closeFigureBrowser, exportFigure } from '../viz/export';
+import { chromiumAvailable, closeFigureBrowser, exportPrintFigure } from '../viz/export';
 import { lossCurvesFigure } from '../viz/figures';
 import { reconstructionGrid, samplesGrid } from '../viz/grid';
 import { progressBar } from '../viz/progress';
-import { buildReport } from '../viz/report';
+import { buildReport, curveTerms, PRINT_DIR } from '../viz/report';
 import { formatHelp, parseFlags, type FlagSpec } from './args';
 import type { Command } from './commands';
 import { writeLandscape } from './landscape';
@@ -66,13 +66,19 @@ export const startCommand: Command = {
       const reconMse = mse(originals, recon); // per pixel, images in [-1, 1]
       originals.dispose();
       recon.dispose();
-      if (chromiumAvailable()) {
-        await exportFigure(lossCurvesFigure(run.history), path.join(outDir, 'loss-curves.png'), { format: 'png', width: 900, height: 500 });
-      }
       let landscape = 'skipped: the model has no image-space EBM';
       if (run.models.ebm) {
         console.log('mapping the energy landscape (disconnectivity graph)…');
         landscape = await writeLandscape(run.models.ebm, test, outDir, { method: 'linear', starts: 300, minima: 60, basins: 12, seed: 1 });
+      }
+      if (chromiumAvailable()) {
+        // print-ready copies (PNG at 300 dpi, SVG, PDF with fonts) in figures/; report.html shows each figure once
+        const print = path.join(outDir, PRINT_DIR);
+        const { objective } = curveTerms(run.history);
+        await exportPrintFigure(lossCurvesFigure(run.history, { terms: objective, smooth: 0.6 }), path.join(print, 'loss-curves'));
+        for (const name of ['samples', 'reconstructions']) await exportPrintFigure({ png: fs.readFileSync(path.join(outDir, `${name}.png`)) }, path.join(print, name), { width: 384 });
+        const dg = path.join(outDir, 'landscape.svg');
+        if (fs.existsSync(dg)) await exportPrintFigure({ svg: fs.readFileSync(dg, 'utf8') }, path.join(print, 'landscape'));
       }
       const summaryFile = path.join(outDir, 'summary.json');
       const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
