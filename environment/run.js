@@ -10,18 +10,6 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const JUPYTER_PY = '/usr/bin/python3';
-const kernel = require('./kernel.js');
-
-/** This clone's kernel (environment/kernel.js), or one line naming the fix when the set-up has not registered it. */
-function cloneKernel() {
-  const name = kernel.cloneKernelName(ROOT);
-  const want = kernel.kernelSpecs(ROOT)[name];
-  if (JSON.stringify(kernel.registeredSpec(name)) !== JSON.stringify(want)) {
-    console.error(`Jupyter kernel ${name} (this clone's tslab) is not registered: run npm run setup`);
-    process.exit(2);
-  }
-  return name;
-}
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: ROOT, ...opts });
@@ -75,14 +63,13 @@ function notebooks(filters) {
   let nbs = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
   if (filters.length) nbs = nbs.filter((f) => filters.some((x) => f.includes(x)));
   console.log(`\n== notebooks at the quick preset (${nbs.length}) ==`);
-  const kernelName = cloneKernel();
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-nb-'));
   let failed = 0;
   for (const nb of nbs) {
     const t0 = Date.now();
     const status = spawnSync(
       JUPYTER_PY,
-      ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${kernelName}`,
+      ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=tslab',
         '--ExecutePreprocessor.timeout=900', '--output-dir', outDir, path.join('notebooks', nb)],
       {
         cwd: ROOT,
@@ -121,18 +108,16 @@ function execute(args) {
     console.error(`name the notebooks to execute, e.g. npm run execute -- 04 --preset cpu (notebooks: ${all.join(', ')})`);
     process.exit(2);
   }
-  const kernelName = cloneKernel();
   let failed = 0;
   for (const nb of nbs) {
     const t0 = Date.now();
     console.log(`executing ${nb} at ${preset} ...`);
     const status = run(JUPYTER_PY, ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--inplace',
-      `--ExecutePreprocessor.kernel_name=${kernelName}`, '--ExecutePreprocessor.timeout=7200', path.join('notebooks', nb)], {
+      '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=7200', path.join('notebooks', nb)], {
       env: { ...process.env, DTRI_PRESET: preset },
     });
     if (status === 0) {
-      // execution counts (tslab sends no execute_input), no checkout paths, no duplicate figures,
-      // the clone-independent kernelspec (not this clone's dtri-… name)
+      // execution counts (tslab sends no execute_input), no checkout paths, no duplicate figures
       const s = require('./slim-notebooks.js').slimFile(path.join(ROOT, 'notebooks', nb), { executed: true });
       console.log(`${nb}: ${(s.after / 1e6).toFixed(2)} MB`);
     }
@@ -147,15 +132,7 @@ function execute(args) {
  * lib/viz/plotly's figureHtml) and opens on notebooks/. As root Jupyter refuses to start without --allow-root.
  */
 function notebookServerArgs(uid = process.getuid ? process.getuid() : -1) {
-  return [
-    '--no-browser',
-    '--ip=127.0.0.1',
-    `--notebook-dir=${ROOT}`,
-    '--NotebookApp.default_url=/tree/notebooks',
-    // new notebooks start on this clone's kernel; the committed ones name the clone-independent one
-    `--MappingKernelManager.default_kernel_name=${kernel.cloneKernelName(ROOT)}`,
-    ...(uid === 0 ? ['--allow-root'] : []),
-  ];
+  return ['--no-browser', '--ip=127.0.0.1', `--notebook-dir=${ROOT}`, '--NotebookApp.default_url=/tree/notebooks', ...(uid === 0 ? ['--allow-root'] : [])];
 }
 
 function main() {

@@ -5,7 +5,7 @@
 #   2. npm ci (only when package-lock.json changed)
 #   3. the native oneDNN engine (skipped with one line when the library or a compiler is missing)
 #   4. the library build (tsc -> dist/) and the package's self-link for notebooks
-#   5. the Jupyter kernels: one per clone, and the clone-independent one the notebooks name
+#   5. the tslab Jupyter kernel, pointing at this project's own tslab binary
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -67,11 +67,18 @@ fi
 mkdir -p node_modules/.bin
 ln -sfn ../../dist/cli/main.js node_modules/.bin/dtri
 
-# --- 5. Jupyter kernels ---------------------------------------------------------------------------
-# "divergence-triangle" (named in every notebook; starts the tslab of the clone holding the notebook) and
-# "dtri-<hash of this clone's path>" (this clone's tslab; npm test / execute / notebook use it). environment/kernel.js.
+# --- 5. tslab kernel -----------------------------------------------------------------------------
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import notebook, nbconvert' 2>/dev/null; then
-  node environment/kernel.js install || say "Jupyter kernel registration failed"
+  want="$ROOT/node_modules/.bin/tslab"
+  have=$(/usr/bin/python3 -c 'from jupyter_client.kernelspec import KernelSpecManager as K
+try: print(K().get_kernel_spec("tslab").argv[0])
+except Exception: print("")' 2>/dev/null)
+  if [ "$have" = "$want" ]; then
+    say "tslab kernel registered ($want)"
+  else
+    node_modules/.bin/tslab install --python=/usr/bin/python3 --binary="$want" >/dev/null 2>&1 \
+      && say "registered tslab kernel -> $want" || say "tslab kernel registration failed"
+  fi
 else
   say "Jupyter not found under /usr/bin/python3; notebooks cannot run (install jupyter-notebook jupyter-nbconvert python3-nbclient)"
 fi

@@ -6,7 +6,6 @@
 //    the notebook server), so the figure shows once and stays interactive in a live Jupyter;
 //  - removes TensorFlow.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner;
 //  - replaces this checkout's absolute path in outputs by project-relative paths;
-//  - sets the kernelspec to the clone-independent "divergence-triangle" kernel (environment/kernel.js);
 //  - numbers the cells of a fully executed notebook whose execution counts are empty (tslab sends no
 //    execute_input, so nbclient leaves every cell "In [ ]").
 // run.js's `execute` runs the same pass on each notebook it executes. Idempotent.
@@ -15,8 +14,6 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const { NOTEBOOK_KERNEL, kernelSpecs } = require('./kernel.js');
-const NOTEBOOK_KERNELSPEC = { display_name: kernelSpecs(ROOT)[NOTEBOOK_KERNEL].display_name, language: 'typescript', name: NOTEBOOK_KERNEL };
 
 const BUNDLE_START =
   '<script type="text/javascript">(function(){if(window.Plotly)return;var d=window.define;window.define=undefined;try{';
@@ -92,7 +89,7 @@ function slimNotebook(nb, opts = {}) {
     .relative(nbDir, path.join(ROOT, 'node_modules/plotly.js-dist-min/plotly.min.js'))
     .split(path.sep)
     .join('/');
-  const stats = { bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0, kernelspec: 0 };
+  const stats = { bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0 };
   const code = (nb.cells || []).filter((c) => c.cell_type === 'code');
   for (const cell of code) {
     const outs = cell.outputs || [];
@@ -148,12 +145,6 @@ function slimNotebook(nb, opts = {}) {
     }
     cell.outputs = kept;
   }
-  // the clone-independent kernel (environment/kernel.js), never one clone's dtri-… or the shared "tslab"
-  const ks = (nb.metadata = nb.metadata || {}).kernelspec;
-  if (!ks || ks.name !== NOTEBOOK_KERNELSPEC.name || ks.display_name !== NOTEBOOK_KERNELSPEC.display_name) {
-    nb.metadata.kernelspec = { ...NOTEBOOK_KERNELSPEC };
-    stats.kernelspec = 1;
-  }
   // execution counts: only for a notebook run top to bottom (every non-empty code cell ran) whose counts are all empty
   const ran = code.filter((c) => joinText(c.source).trim() !== '');
   if (ran.length && ran.every((c) => c.execution_count == null) && opts.executed) {
@@ -199,7 +190,7 @@ function main(args) {
     }
     const s = slimFile(f, { executed });
     console.log(
-      `${path.relative(process.cwd(), f)}: ${mb(s.before)} -> ${mb(s.after)} (plotly.js copies ${s.bundles}, figures merged ${s.figures}, banners ${s.banners}, outputs with paths ${s.paths}${s.kernelspec ? ', kernelspec set' : ''}${s.counts ? `, cells numbered ${s.counts}` : ''})`,
+      `${path.relative(process.cwd(), f)}: ${mb(s.before)} -> ${mb(s.after)} (plotly.js copies ${s.bundles}, figures merged ${s.figures}, banners ${s.banners}, outputs with paths ${s.paths}${s.counts ? `, cells numbered ${s.counts}` : ''})`,
     );
   }
 }

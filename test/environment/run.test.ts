@@ -39,11 +39,6 @@ test('run.js notebook: the server serves the project root (plotly.js under /file
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { notebookServerArgs } = require(RUN) as { notebookServerArgs(uid?: number): string[] };
   const root = path.resolve(__dirname, '..', '..');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { cloneKernelName } = require('../../environment/kernel.js') as { cloneKernelName(root?: string): string };
-  assert.deepEqual(notebookServerArgs(0), [
-    '--no-browser', '--ip=127.0.0.1', `--notebook-dir=${root}`, '--NotebookApp.default_url=/tree/notebooks',
-    `--MappingKernelManager.default_kernel_name=${cloneKernelName(root)}`, '--allow-root',
-  ]);
+  assert.deepEqual(notebookServerArgs(0), ['--no-browser', '--ip=127.0.0.1', `--notebook-dir=${root}`, '--NotebookApp.default_url=/tree/notebooks', '--allow-root']);
   assert.ok(!notebookServerArgs(1000).includes('--allow-root'));
 });
