@@ -1,5 +1,7 @@
 /** Public API of divergence-triangle. Notebooks import this (compiled) module by the package name. */
 export * from './errors';
+export * from './random/index';
+export * from './samplers/index';
 export * from './backend/index';
 export * from './models/index';
 export * from './objectives/index';

@@ -1,7 +1,7 @@
 /** Mini-batches: a deterministic shuffle per (seed, epoch), so a resumed run sees the same batches. */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { SeededRng, deriveNoiseSeed as deriveSeed } from '../train/rng';
+import { SeededRng, deriveNoiseSeed as deriveSeed } from '../random';
 import type { ImageDataset } from './types';
 
 /** Stream id that keeps batch shuffles apart from other uses of the same seed. */

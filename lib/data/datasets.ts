@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { SeededRng, deriveNoiseSeed as deriveSeed } from '../train/rng';
+import { SeededRng, deriveNoiseSeed as deriveSeed } from '../random';
 import { seededPermutation } from './batch';
 import { CIFAR10_CLASSES, findCifarDir, readCifar10 } from './cifar';
 import { fetchCommand } from './fetch';

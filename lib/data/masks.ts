@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { SeededRng } from '../train/rng';
+import { SeededRng } from '../random';
 
 export type OcclusionKind = 'P.5' | 'P.7' | 'MB10' | 'B20' | 'B30';
 export const OCCLUSION_KINDS: readonly OcclusionKind[] = ['P.5', 'P.7', 'MB10', 'B20', 'B30'];

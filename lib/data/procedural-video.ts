@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { SeededRng, deriveNoiseSeed } from '../train/rng';
+import { SeededRng, deriveNoiseSeed } from '../random';
 import { makeImageDataset, type ImageDataset, type LoadDatasetOptions } from './types';
 
 export type ProceduralVideoKind = 'waves' | 'clouds';

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { SeededRng, deriveNoiseSeed as deriveSeed } from '../train/rng';
+import { SeededRng, deriveNoiseSeed as deriveSeed } from '../random';
 import { makeImageDataset, type DatasetSplit, type ImageDataset } from './types';
 
 export type Toy2dName = 'toy2d-ring8' | 'toy2d-grid25';

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { deriveNoiseSeed } from '../train/rng';
+import { deriveNoiseSeed } from '../random';
 import {
   LandscapeGeneratorFn,
   LandscapeScoreFn,

@@ -4,7 +4,7 @@
  * §4.3: b_ij < ε ⇒ same basin), and per-basin members, purity and sizes.
  */
 import { UserError } from '../errors';
-import { SeededRng } from '../train/rng';
+import { SeededRng } from '../random';
 
 export interface LandscapeTreeNode {
   id: number;

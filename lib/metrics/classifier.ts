@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import type { Module, NamedVariable } from '../models/types';
-import { deriveNoiseSeed } from '../train/rng';
+import { deriveNoiseSeed } from '../random';
 import { batchIndices } from '../data/batch';
 import { dataCacheDir } from '../data/files';
 import { loadDataset } from '../data/datasets';

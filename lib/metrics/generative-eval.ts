@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { deriveNoiseSeed } from '../train/rng';
+import { deriveNoiseSeed } from '../random';
 import type { Generator, InferenceNet, Module } from '../models/types';
 import { classifierFeatures, loadClassifier, type ClassifierName, type FeatureClassifier } from './classifier';
 import { fid, inceptionScore } from './frechet';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { listTextureFiles, loadDataset } from '../data/datasets';
 import { makeImageDataset, type ImageDataset } from '../data/types';
-import { SeededRng, deriveNoiseSeed } from '../train/rng';
+import { SeededRng, deriveNoiseSeed } from '../random';
 
 /** Names loadComparisonSet knows besides every loadDataset name: the texture stand-in. */
 export const TEXTURE_CROPS_SET = 'textures';

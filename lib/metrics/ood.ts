@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import type { Generator, InferenceNet, LatentEbm, Module } from '../models/types';
 import { gaussianKlToPrior, gaussianReconstruction, gaussianReconstructionConstant, reparameterize } from '../objectives/gaussian';
-import { deriveNoiseSeed } from '../train/rng';
+import { deriveNoiseSeed } from '../random';
 import { auprc, auroc } from './ranking';
 
 /** Default examples per forward pass. */

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Generator, InferenceNet, LatentEbm } from '../models/types';
 import { UserError } from '../errors';
-import { langevin, langevinJoint, type LangevinOptions, type LangevinResult } from '../train/langevin';
+import { langevin, langevinJoint, type LangevinOptions, type LangevinResult } from '../samplers/langevin';
 import { gaussianKlToPrior, gaussianReconstruction, reducePerExample, reparameterize, type DimReduction } from './gaussian';
 import type { ObjectiveScaling } from './scaling';
 
@@ -268,7 +268,7 @@ export function latentEbmLossI(
   });
 }
 
-/** Options of the Langevin refinements below; clamp/noise as in lib/train/langevin. */
+/** Options of the Langevin refinements below; clamp/noise as in lib/samplers/langevin. */
 export type LatentEbmLangevinOptions = Omit<LangevinOptions, 'clamp'> & {
   /** Clip x to this range after each step (images live in [-1, 1]). Default [-1, 1]; null for none. */
   clampX?: readonly [number, number] | null;

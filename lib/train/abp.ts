@@ -16,9 +16,9 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import type { Generator, Module, NamedVariable } from '../models/types';
 import { maskedMse, maskedReconstruction } from '../objectives/latent-ebm';
-import { langevin } from './langevin';
+import { langevin } from '../samplers/langevin';
 import type { OptimizerConfig } from './optimizer';
-import { deriveNoiseSeed, NOISE_STREAM } from './rng';
+import { deriveNoiseSeed, NOISE_STREAM } from '../random';
 import type { StepContext } from './trainer';
 import { descend, TrainerBase } from './trainer-base';
 

@@ -20,7 +20,7 @@ import { UserError } from '../errors';
 import type { Ebm, Generator, Module } from '../models/types';
 import { triangleEbmLoss } from '../objectives/triangle';
 import type { OptimizerConfig } from './optimizer';
-import { NOISE_STREAM } from './rng';
+import { NOISE_STREAM } from '../random';
 import { descend, descendRepeatedly, TrainerBase } from './trainer-base';
 
 export type AcdEntropyEstimator = 'nearest-neighbour' | 'gaussian' | 'none';

@@ -20,7 +20,7 @@ import { recoveryError } from '../metrics/reconstruction';
 import type { Module } from '../models/types';
 import { PerExampleStore } from './abp';
 import type { NetworkOptimizer } from './optimizer';
-import { deriveNoiseSeed } from './rng';
+import { deriveNoiseSeed } from '../random';
 import type { StepContext, Trainer } from './trainer';
 
 /** Noise stream of the occlusion masks (rng.ts reserves ≥ 16 for trainers). */

@@ -1,5 +1,4 @@
 /** Public API of lib/train (re-exported from lib/index.ts). */
-export { deriveNoiseSeed, NOISE_STREAM, SeededRng } from './rng';
 export * from './optimizer';
 export * from './checkpoint';
 export * from './presets';
@@ -7,7 +6,6 @@ export * from './trainer';
 export * from './triangle';
 export * from './vae';
 export * from './wake-sleep';
-export * from './langevin';
 export * from './latent-ebm';
 export * from './acd';
 export * from './abp';

@@ -21,7 +21,7 @@ import {
   type LatentEbmScaling,
 } from '../objectives/latent-ebm';
 import type { OptimizerConfig } from './optimizer';
-import { NOISE_STREAM } from './rng';
+import { NOISE_STREAM } from '../random';
 
 /** Stream of the θ-step's fresh e₂ (NOISE_STREAM.extra and above are free for trainers). */
 const THETA_POSTERIOR_STREAM = NOISE_STREAM.extra + 1;

@@ -8,7 +8,7 @@ import type { Module } from '../models/types';
 import type { OptimizerConfig } from './optimizer';
 import { NetworkOptimizer } from './optimizer';
 import type { TrainingMethod, TrainPreset } from './presets';
-import { deriveNoiseSeed } from './rng';
+import { deriveNoiseSeed } from '../random';
 
 /** What the runner knows about a batch besides its pixels (trainers may ignore it). */
 export interface StepContext {

@@ -12,7 +12,7 @@ import type { Ebm, Generator, InferenceNet, Module } from '../models/types';
 import type { ObjectiveScaling } from '../objectives/scaling';
 import { triangleEbmLoss, triangleGeneratorLoss, triangleInferenceLoss } from '../objectives/triangle';
 import type { OptimizerConfig } from './optimizer';
-import { NOISE_STREAM } from './rng';
+import { NOISE_STREAM } from '../random';
 import type { StepContext } from './trainer';
 import { descend, descendRepeatedly, reconstructFromMean, TrainerBase } from './trainer-base';
 

@@ -8,7 +8,7 @@ import type { Generator, InferenceNet, Module } from '../models/types';
 import type { ObjectiveScaling } from '../objectives/scaling';
 import { vaeLoss } from '../objectives/vae';
 import { applyChecked, gradsAndTerms, type NetworkOptimizer, type OptimizerConfig } from './optimizer';
-import { NOISE_STREAM } from './rng';
+import { NOISE_STREAM } from '../random';
 import type { StepContext } from './trainer';
 import { reconstructFromMean, TrainerBase } from './trainer-base';
 

@@ -11,7 +11,7 @@ import { reparameterize } from '../objectives/gaussian';
 import type { ObjectiveScaling } from '../objectives/scaling';
 import { sleepLoss, wakeLoss } from '../objectives/vae';
 import type { OptimizerConfig } from './optimizer';
-import { NOISE_STREAM } from './rng';
+import { NOISE_STREAM } from '../random';
 import { descend, reconstructFromMean, TrainerBase } from './trainer-base';
 
 export interface WakeSleepTrainerOptions {

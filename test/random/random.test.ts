@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { deriveNoiseSeed, SeededRng } from '../../lib/train/rng';
+import { deriveNoiseSeed, SeededRng } from '../../lib/random';
 
 test('deriveNoiseSeed is deterministic, order-sensitive and spreads nearby inputs', () => {
   assert.equal(deriveNoiseSeed(1, 2, 3), deriveNoiseSeed(1, 2, 3));

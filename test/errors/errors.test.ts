@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError, isUserError } from '../lib/errors';
+import { UserError, isUserError } from '../../lib/errors';
 
 test('UserError is recognised and keeps a one-line message', () => {
   const e = new UserError('Fashion-MNIST not found at /x: install dataset-fashion-mnist or pass --data DIR');

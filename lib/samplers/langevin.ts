@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { deriveNoiseSeed } from './rng';
+import { deriveNoiseSeed } from '../random';
 
 /** Score of a batch: f(x) per example, [N]. Called inside tf.tidy / tf.grad; must not dispose its input. */
 export type LangevinScoreFn = (x: tf.Tensor) => tf.Tensor1D;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { langevin, langevinJoint } from '../../lib/train/langevin';
+import { langevin, langevinJoint } from '../../lib/samplers/langevin';
 import { isUserError } from '../../lib/errors';
 
 tf.setBackend('cpu');
