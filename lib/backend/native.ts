@@ -178,7 +178,9 @@ export function resetNativeEngineStats(): void {
 function registerNativeBackend(): void {
   if (!tf.findBackendFactory(NATIVE_BACKEND_NAME)) {
     // Priority 0: selection is explicit (lib/backend/index.ts), never tf's automatic pick.
-    tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackendCPU(), 0);
+    // A MathBackendCPU prints tfjs's "install our node backend" banner on its first tensor (`firstUse`):
+    // this one is the fast backend, so it stays quiet (issue #19).
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => Object.assign(new NativeBackendCPU(), { firstUse: false }), 0);
   }
   const ours = nativeKernelFuncs();
   const registered = new Set(tf.getKernelsForBackend(NATIVE_BACKEND_NAME).map((k) => k.kernelName));

@@ -19,3 +19,18 @@ test('the cpu backend writes its first tensor without the tfjs-node banner, also
   assert.equal(fresh.firstUse, false);
   fresh.dispose();
 });
+
+test('the native backend (a MathBackendCPU) is quiet on its first tensor too', async (t) => {
+  const { loadNativeBackend } = await import('../../lib/backend/native');
+  const loaded = loadNativeBackend();
+  if (!loaded.ok) return t.skip(`native engine not loadable here (${loaded.reason}; npm run setup builds it)`);
+  const warn = t.mock.method(console, 'warn', () => undefined);
+  const log = t.mock.method(console, 'log', () => undefined);
+  await withBackend('native', () => {
+    const x = tf.tensor([1, 2, 3]);
+    assert.deepEqual(Array.from(tf.add(x, 1).dataSync()), [2, 3, 4]);
+    tf.dispose(x);
+  });
+  const said = [...warn.mock.calls, ...log.mock.calls].map((c) => c.arguments.join(' ')).filter((s) => /Hi, looks like/.test(s));
+  assert.deepEqual(said, []);
+});
