@@ -170,7 +170,8 @@ export function triangleEbmLoss(
 /**
  * φ-step of Algorithm 1: the φ-dependent part of D, KL(Q‖P) + w·(−log q_φ(z|x̃)):
  *   loss = recon + kl + w · nllLatent   (authors: w = 0.1, KL averaged over latent dims).
- * Also returns zInf, the z̃ = μ_φ(x) + σ_φ(x)ε of Algorithm 1 line 6, which the θ-step reuses.
+ * Also returns zInf, the z̃ = μ_φ(x) + σ_φ(x)ε of Algorithm 1 line 6 (the φ-step's draw; the trainer's θ-step
+ * draws its z̃ again through the updated φ, as the authors' code).
  * @param x [N, ...] @param eps [N, ...latentShape] noise of z̃ @param z [M, ...latentShape]
  * @param xGen [M, ...] = g_θ(z), fixed @param mask observed pixels (§4.4), see klQP
  */

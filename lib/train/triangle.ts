@@ -1,18 +1,25 @@
 /**
  * Algorithm 1 of the divergence-triangle paper: per iteration, with x ~ q_data, z ~ N(0, I) and
- * x̃ = g_θ(z), z̃ = μ_φ(x) + σ_φ(x)ε drawn once,
+ * x̃ = g_θ(z) drawn once,
  *   α-step: ascend D in α      (loss mean E(x) − mean E(x̃), Eq. 17)
- *   φ-step: descend D in φ     (recon + KL + w·(−log q_φ(z|x̃)), Eqs. 14, 18)
+ *   φ-step: descend D in φ     (recon + KL + w·(−log q_φ(z|x̃)), Eqs. 14, 18), z̃ = μ_φ(x) + σ_φ(x)ε
  *   θ-step: descend D in θ     (recon + mean E(x̃) + w·(−log q_φ(z|x̃)), Eqs. 14, 18), `generatorSteps`
  *           times (§4.3: several θ-steps bring x̃ close to minima of −f_α before the next α-step)
- * in the authors' order EBM, inference, generator, each with its own Adam.
+ * in the authors' order EBM, inference, generator, each with its own Adam. The θ-step's z̃ is drawn
+ * anew through the just-updated φ with fresh noise ε′ (a constant for θ), as the authors' code
+ * recomputes it before the generator step; it reuses the prior draw z and x̃.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Ebm, Generator, InferenceNet, Module } from '../models/types';
 import type { ObjectiveScaling } from '../objectives/scaling';
+import { inferenceSample } from '../objectives/latent-ebm';
 import { triangleEbmLoss, triangleGeneratorLoss, triangleInferenceLoss } from '../objectives/triangle';
 import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from '../random';
+
+/** Stream of the θ-step's fresh ε′ (NOISE_STREAM.extra and above are free for trainers; a stream of its
+ * own so the other draws, and a resumed run, are unchanged). */
+export const THETA_POSTERIOR_STREAM = NOISE_STREAM.extra + 1;
 import type { StepContext } from './trainer';
 import { descend, descendRepeatedly, reconstructFromMean, TrainerBase } from './trainer-base';
 
@@ -70,12 +77,17 @@ export class DivergenceTriangleTrainer extends TrainerBase<'ebm' | 'generator' |
       ? tf.tidy(() => tf.mul(this.state.normal([n, ...this.generator.outputShape], NOISE_STREAM.likelihood), s.sigma))
       : undefined;
     const xGen = tf.tidy(() => (xNoise ? tf.add(this.generator.generate(z, true), xNoise) : this.generator.generate(z, true)));
-    let zInf: tf.Tensor | undefined;
+    let zTheta: tf.Tensor | undefined;
     try {
       const a = descend(this.opt.ebm, () => triangleEbmLoss(this.ebm, xData, xGen, true));
       const p = descend(this.opt.inference, () => triangleInferenceLoss(this.generator, this.inference, x, eps, z, xGen, s, true, mask));
-      zInf = p.tensors.zInf;
-      const g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zInf!, z, s, true, xNoise, mask));
+      tf.dispose(Object.values(p.tensors));
+      zTheta = tf.tidy(() => {
+        const eps2 = this.state.normal([n, ...this.inference.latentShape], THETA_POSTERIOR_STREAM);
+        return inferenceSample(this.inference, x, eps2, true).zInf;
+      });
+      const zt = zTheta;
+      const g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zt, z, s, true, xNoise, mask));
 
       const { recon, kl, nllLatent, mse } = p.terms;
       const { energyData, energyGen } = a.terms;
@@ -107,7 +119,7 @@ export class DivergenceTriangleTrainer extends TrainerBase<'ebm' | 'generator' |
     } finally {
       tf.dispose([z, eps, xGen]);
       if (xNoise) xNoise.dispose();
-      if (zInf) zInf.dispose();
+      zTheta?.dispose();
       if (mask) tf.dispose([x, xData]);
     }
   }

@@ -5,7 +5,9 @@ import { buildGenerator, buildInference, buildTriangleModels } from '../../lib/m
 import { objectiveScaling } from '../../lib/objectives/scaling';
 import { NonFiniteError, type OptimizerConfig } from '../../lib/train/optimizer';
 import type { Trainer } from '../../lib/train/trainer';
-import { DivergenceTriangleTrainer } from '../../lib/train/triangle';
+import { reparameterize } from '../../lib/objectives/gaussian';
+import { deriveNoiseSeed } from '../../lib/random';
+import { DivergenceTriangleTrainer, THETA_POSTERIOR_STREAM } from '../../lib/train/triangle';
 import { VaeTrainer } from '../../lib/train/vae';
 import { WakeSleepTrainer } from '../../lib/train/wake-sleep';
 
@@ -88,6 +90,38 @@ test('triangle: generatorSteps θ-steps per iteration (§4.3), one α- and φ-st
   assert.equal(o.inference.step, 4);
   x.dispose();
   t.dispose();
+});
+
+test('triangle: the θ-step draws z̃ through the just-updated φ with fresh noise (the authors\' order), z reused', () => {
+  // A large inference step, so the φ before and after the update give clearly different z̃.
+  const big: OptimizerConfig = { ...oc, lr: 0.3, weightDecay: 0 };
+  const m = buildTriangleModels('mlp2d', modelOpts);
+  const trainer = new DivergenceTriangleTrainer(m.generator, m.inference, m.ebm, { seed: 4, scaling: objectiveScaling('authors'), optimizers: { ebm: oc, generator: oc, inference: big } });
+  const x = data();
+  const epsTheta = tf.randomNormal([16, ...m.inference.latentShape], 0, 1, 'float32', deriveNoiseSeed(4, 0, THETA_POSTERIOR_STREAM));
+  const drawWithCurrentPhi = () => tf.tidy(() => {
+    const { mu, logvar } = m.inference.encode(x, true);
+    return Array.from(reparameterize(mu, logvar, epsTheta).dataSync());
+  });
+  const before = drawWithCurrentPhi();
+  // Every code the generator decodes in training mode during one step: x̃'s z, the φ-step's z̃, then the θ-step's z̃ and z.
+  const seen: number[][] = [];
+  const generate = m.generator.generate.bind(m.generator);
+  m.generator.generate = (z: tf.Tensor, training: boolean) => {
+    if (training) seen.push(Array.from(z.dataSync()));
+    return generate(z, training);
+  };
+  trainer.step(x);
+  m.generator.generate = generate;
+  const after = drawWithCurrentPhi();
+  assert.equal(seen.length, 4);
+  assert.deepEqual(seen[3], seen[0], 'the θ-step reuses the prior draw z of x̃');
+  const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  assert.ok(maxDiff(seen[2], after) < 1e-5, `θ-step z̃ = μ_φ′(x) + σ_φ′(x)ε′ with the updated φ′ (off by ${maxDiff(seen[2], after)})`);
+  assert.ok(maxDiff(after, before) > 1e-2, `the φ update moved z̃ (by ${maxDiff(after, before)}), so the check above tells the two apart`);
+  assert.ok(maxDiff(seen[2], seen[1]) > 1e-2, 'not the φ-step\'s z̃');
+  tf.dispose([x, epsTheta]);
+  [trainer, m.generator, m.inference, m.ebm].forEach((d) => d.dispose());
 });
 
 test('triangle with noisySamples (x̃ ~ p_θ(x|z)) is seeded and leak-free', () => {
