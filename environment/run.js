@@ -10,6 +10,7 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const JUPYTER_PY = '/usr/bin/python3';
+const kernel = require('./kernel.js');
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: ROOT, ...opts });
@@ -63,13 +64,20 @@ function notebooks(filters) {
   let nbs = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
   if (filters.length) nbs = nbs.filter((f) => filters.some((x) => f.includes(x)));
   console.log(`\n== notebooks at the quick preset (${nbs.length}) ==`);
+  // this clone's tslab by absolute path: the copies run wherever nbconvert puts them, never another clone's library
+  const kernelName = kernel.cloneKernelName(ROOT);
+  const problem = kernel.kernelProblem(kernelName, ROOT);
+  if (problem) {
+    console.log(problem);
+    return 1;
+  }
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-nb-'));
   let failed = 0;
   for (const nb of nbs) {
     const t0 = Date.now();
     const status = spawnSync(
       JUPYTER_PY,
-      ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=tslab',
+      ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.kernel_name=${kernelName}`,
         '--ExecutePreprocessor.timeout=900', '--output-dir', outDir, path.join('notebooks', nb)],
       {
         cwd: ROOT,
@@ -108,16 +116,18 @@ function execute(args) {
     console.error(`name the notebooks to execute, e.g. npm run execute -- 04 --preset cpu (notebooks: ${all.join(', ')})`);
     process.exit(2);
   }
+  const kernelName = kernel.requireKernel(kernel.cloneKernelName(ROOT), ROOT);
   let failed = 0;
   for (const nb of nbs) {
     const t0 = Date.now();
     console.log(`executing ${nb} at ${preset} ...`);
     const status = run(JUPYTER_PY, ['-m', 'jupyter', 'nbconvert', '--to', 'notebook', '--execute', '--inplace',
-      '--ExecutePreprocessor.kernel_name=tslab', '--ExecutePreprocessor.timeout=7200', path.join('notebooks', nb)], {
+      `--ExecutePreprocessor.kernel_name=${kernelName}`, '--ExecutePreprocessor.timeout=7200', path.join('notebooks', nb)], {
       env: { ...process.env, DTRI_PRESET: preset },
     });
     if (status === 0) {
-      // execution counts (tslab sends no execute_input), no checkout paths, no duplicate figures
+      // execution counts (tslab sends no execute_input), no checkout paths, no duplicate figures, and the
+      // kernelspec every clone has ("divergence-triangle"), whatever kernel ran it
       const s = require('./slim-notebooks.js').slimFile(path.join(ROOT, 'notebooks', nb), { executed: true });
       console.log(`${nb}: ${(s.after / 1e6).toFixed(2)} MB`);
     }
@@ -129,10 +139,19 @@ function execute(args) {
 
 /**
  * The notebook server serves the project root (figures load plotly.js from its /files/node_modules/…, see
- * lib/viz/plotly's figureHtml) and opens on notebooks/. As root Jupyter refuses to start without --allow-root.
+ * lib/viz/plotly's figureHtml) and opens on notebooks/. New notebooks get the kernel the committed ones
+ * name (environment/kernel.js), which runs the clone holding the notebook. As root Jupyter refuses to
+ * start without --allow-root.
  */
 function notebookServerArgs(uid = process.getuid ? process.getuid() : -1) {
-  return ['--no-browser', '--ip=127.0.0.1', `--notebook-dir=${ROOT}`, '--NotebookApp.default_url=/tree/notebooks', ...(uid === 0 ? ['--allow-root'] : [])];
+  return [
+    '--no-browser',
+    '--ip=127.0.0.1',
+    `--notebook-dir=${ROOT}`,
+    '--NotebookApp.default_url=/tree/notebooks',
+    `--MappingKernelManager.default_kernel_name=${kernel.NOTEBOOK_KERNEL}`,
+    ...(uid === 0 ? ['--allow-root'] : []),
+  ];
 }
 
 function main() {
@@ -153,6 +172,7 @@ function main() {
       );
     case 'notebook':
       setup();
+      kernel.requireKernel(kernel.NOTEBOOK_KERNEL, ROOT);
       process.exit(run(JUPYTER_PY, ['-m', 'jupyter', 'notebook', ...notebookServerArgs(), ...args]));
     case 'execute':
       if (!process.env.DTRI_SKIP_SETUP) setup();

@@ -5,10 +5,9 @@
 #   2. npm ci (only when package-lock.json changed)
 #   3. the native oneDNN engine (skipped with one line when the library or a compiler is missing)
 #   4. the library build (tsc -> dist/) and the package's self-link for notebooks
-#   5. the tslab Jupyter kernel, pointing at this project's own tslab binary
+#   5. the Jupyter kernels: the one the notebooks name (any clone's notebooks run that clone) and this clone's own
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 say() { printf 'setup: %s\n' "$*"; }
 
 # --- 1. Debian packages ------------------------------------------------------------------------
@@ -67,18 +66,12 @@ fi
 mkdir -p node_modules/.bin
 ln -sfn ../../dist/cli/main.js node_modules/.bin/dtri
 
-# --- 5. tslab kernel -----------------------------------------------------------------------------
+# --- 5. Jupyter kernels ---------------------------------------------------------------------------
+# "divergence-triangle" (the kernel every notebook names: starts the tslab of the clone holding the notebook,
+# one spec for all clones) and "dtri-<hash of this clone's path>" (this clone's tslab, for npm test and
+# npm run execute); environment/kernel.js. No shared `tslab` spec, which ran whichever clone registered last.
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import notebook, nbconvert' 2>/dev/null; then
-  want="$ROOT/node_modules/.bin/tslab"
-  have=$(/usr/bin/python3 -c 'from jupyter_client.kernelspec import KernelSpecManager as K
-try: print(K().get_kernel_spec("tslab").argv[0])
-except Exception: print("")' 2>/dev/null)
-  if [ "$have" = "$want" ]; then
-    say "tslab kernel registered ($want)"
-  else
-    node_modules/.bin/tslab install --python=/usr/bin/python3 --binary="$want" >/dev/null 2>&1 \
-      && say "registered tslab kernel -> $want" || say "tslab kernel registration failed"
-  fi
+  node environment/kernel.js install || say "Jupyter kernel registration failed; notebooks cannot run"
 else
   say "Jupyter not found under /usr/bin/python3; notebooks cannot run (install jupyter-notebook jupyter-nbconvert python3-nbclient)"
 fi

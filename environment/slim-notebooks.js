@@ -6,6 +6,8 @@
 //    the notebook server), so the figure shows once and stays interactive in a live Jupyter;
 //  - removes TensorFlow.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner;
 //  - replaces this checkout's absolute path in outputs by project-relative paths;
+//  - sets the kernelspec to "divergence-triangle" (environment/kernel.js), the kernel every clone registers,
+//    whatever kernel ran the notebook (npm run execute uses this clone's dtri-…, the old set-up's was "tslab");
 //  - numbers the cells of a fully executed notebook whose execution counts are empty (tslab sends no
 //    execute_input, so nbclient leaves every cell "In [ ]").
 // run.js's `execute` runs the same pass on each notebook it executes. Idempotent.
@@ -14,6 +16,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
+const { notebookKernelspec } = require('./kernel.js');
 
 const BUNDLE_START =
   '<script type="text/javascript">(function(){if(window.Plotly)return;var d=window.define;window.define=undefined;try{';
@@ -89,7 +92,7 @@ function slimNotebook(nb, opts = {}) {
     .relative(nbDir, path.join(ROOT, 'node_modules/plotly.js-dist-min/plotly.min.js'))
     .split(path.sep)
     .join('/');
-  const stats = { bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0 };
+  const stats = { bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0, kernelspec: 0 };
   const code = (nb.cells || []).filter((c) => c.cell_type === 'code');
   for (const cell of code) {
     const outs = cell.outputs || [];
@@ -145,6 +148,12 @@ function slimNotebook(nb, opts = {}) {
     }
     cell.outputs = kept;
   }
+  const want = notebookKernelspec();
+  nb.metadata = nb.metadata || {};
+  if (JSON.stringify(nb.metadata.kernelspec) !== JSON.stringify(want)) {
+    nb.metadata.kernelspec = want;
+    stats.kernelspec = 1;
+  }
   // execution counts: only for a notebook run top to bottom (every non-empty code cell ran) whose counts are all empty
   const ran = code.filter((c) => joinText(c.source).trim() !== '');
   if (ran.length && ran.every((c) => c.execution_count == null) && opts.executed) {
@@ -190,7 +199,7 @@ function main(args) {
     }
     const s = slimFile(f, { executed });
     console.log(
-      `${path.relative(process.cwd(), f)}: ${mb(s.before)} -> ${mb(s.after)} (plotly.js copies ${s.bundles}, figures merged ${s.figures}, banners ${s.banners}, outputs with paths ${s.paths}${s.counts ? `, cells numbered ${s.counts}` : ''})`,
+      `${path.relative(process.cwd(), f)}: ${mb(s.before)} -> ${mb(s.after)} (plotly.js copies ${s.bundles}, figures merged ${s.figures}, banners ${s.banners}, outputs with paths ${s.paths}${s.kernelspec ? ', kernelspec set' : ''}${s.counts ? `, cells numbered ${s.counts}` : ''})`,
     );
   }
 }

@@ -39,7 +39,7 @@ function oldNotebook() {
       ] },
       { cell_type: 'code', execution_count: null, source: [], outputs: [] },
     ],
-    metadata: {},
+    metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
     nbformat: 4,
     nbformat_minor: 5,
   };
@@ -49,7 +49,10 @@ test('slimNotebook: one output per figure with the PNG inside, no plotly.js, no 
   const nb = oldNotebook();
   const before = JSON.stringify(nb).length;
   const stats = slimNotebook(nb, { root: ROOT, notebookDir: path.join(ROOT, 'notebooks'), executed: true });
-  assert.deepEqual(stats, { bundles: 1, figures: 2, banners: 1, paths: 1, counts: 3 });
+  assert.deepEqual(stats, { bundles: 1, figures: 2, banners: 1, paths: 1, counts: 3, kernelspec: 1 });
+  assert.deepEqual((nb.metadata as { kernelspec?: unknown }).kernelspec, {
+    display_name: 'divergence-triangle (TypeScript)', language: 'typescript', name: 'divergence-triangle',
+  }, 'the old shared "tslab" kernel is replaced by the one every clone registers');
   assert.ok(JSON.stringify(nb).length < before / 100, 'the 4.7 MB bundle is gone');
 
   const [, setup, plot1, plot2, empty] = nb.cells as { execution_count: number | null; outputs: Output[] }[];
@@ -75,7 +78,7 @@ test('slimNotebook: one output per figure with the PNG inside, no plotly.js, no 
   // a second pass changes nothing
   const once = JSON.stringify(nb);
   assert.deepEqual(slimNotebook(nb, { root: ROOT, notebookDir: path.join(ROOT, 'notebooks'), executed: true }), {
-    bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0,
+    bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0, kernelspec: 0,
   });
   assert.equal(JSON.stringify(nb), once);
 });
