@@ -11,13 +11,22 @@ export interface FlagSpec {
 
 export type Flags = Record<string, string | number | boolean | string[] | undefined>;
 
-export function parseFlags(command: string, argv: string[], spec: Record<string, FlagSpec>): { flags: Flags; positional: string[] } {
+/**
+ * @param opts.positional how many arguments without `--` the command takes (default 0: any is refused,
+ *   so a stray word or a mistyped `-seed 7` is not silently ignored)
+ */
+export function parseFlags(command: string, argv: string[], spec: Record<string, FlagSpec>, opts: { positional?: number } = {}): { flags: Flags; positional: string[] } {
+  const maxPositional = opts.positional ?? 0;
   const flags: Flags = {};
   const positional: string[] = [];
   for (const [k, s] of Object.entries(spec)) if (s.default !== undefined) flags[k] = s.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
+      if (positional.length >= maxPositional) {
+        const hint = arg.startsWith('-') ? `options start with two dashes (--${arg.replace(/^-+/, '')})` : maxPositional === 0 ? `dtri ${command} takes no arguments besides its --options` : `dtri ${command} takes ${maxPositional} argument${maxPositional > 1 ? 's' : ''}`;
+        throw new UserError(`dtri ${command}: unexpected argument "${arg}": ${hint} (see dtri ${command} --help)`);
+      }
       positional.push(arg);
       continue;
     }
@@ -28,7 +37,10 @@ export function parseFlags(command: string, argv: string[], spec: Record<string,
       throw new UserError(`dtri ${command}: unknown option --${key}; valid options: ${known} (see dtri ${command} --help)`);
     }
     if (s.type === 'bool') {
-      flags[key] = value === undefined ? true : value !== 'false';
+      if (value !== undefined && !['true', 'false', '1', '0'].includes(value)) {
+        throw new UserError(`dtri ${command}: --${key} takes no value, or =true / =false (got "--${key}=${value}")`);
+      }
+      flags[key] = value === undefined ? true : value === 'true' || value === '1';
       continue;
     }
     if (value === undefined) {

@@ -12,6 +12,7 @@ import { descentOptionsFromScale } from '../landscape/minima';
 import { ebmLandscapeScore } from '../landscape/score';
 import type { Ebm } from '../models/types';
 import { loadTrainedModels } from '../train/runner';
+import { prepareOutputDir } from '../train/run-folder';
 import { closeFigureBrowser, exportSvg } from '../viz/export';
 import { BACKEND_FLAG } from './train';
 import { formatHelp, parseFlags, type FlagSpec } from './args';
@@ -98,6 +99,7 @@ export const landscapeCommand: Command = {
     for (const k of ['minima', 'starts', 'basins'] as const) {
       if ((flags[k] as number) < 1) throw new UserError(`dtri landscape: --${k} must be at least 1`);
     }
+    if (flags.out !== undefined) prepareOutputDir(String(flags.out)); // a file or unwritable place fails now, not after the mapping
     const backend = await initBackend({ prefer: (flags.backend as 'auto' | undefined) ?? undefined });
     console.log(backend.describe);
     const loaded = loadTrainedModels(String(flags.checkpoint));
@@ -109,7 +111,8 @@ export const landscapeCommand: Command = {
       limit: flags.starts as number,
       imageSize: loaded.preset.imageSize || undefined,
     });
-    const outDir = String(flags.out ?? path.join(path.dirname(path.dirname(loaded.file)), 'landscape'));
+    // The default lies in the run folder; checked (and created) before the mapping, which takes minutes.
+    const outDir = prepareOutputDir(String(flags.out ?? path.join(path.dirname(path.dirname(loaded.file)), 'landscape')));
     try {
       const line = await writeLandscape(ebm, dataset, outDir, {
         method: flags.method as LandscapeMethod,

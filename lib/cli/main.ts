@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `dtri` command. Each subcommand lives in its own file under lib/cli/ and registers here.
- * User mistakes (UserError) print one line and exit 2; anything else is a bug and keeps its stack.
+ * User mistakes (UserError) print one line and exit 2; so do file-system errors that escaped a more specific
+ * message (a full disk, a permission, a path through a file: lib/train/run-folder.ts fsUserError), naming
+ * the file. Anything else is a bug and keeps its stack.
  */
 import { isUserError, UserError } from '../errors';
+import { fsUserError } from '../train/run-folder';
 import { COMMANDS } from './commands';
 
 const HELP = `dtri — divergence triangle and VAE + latent EBM experiments
@@ -15,6 +18,14 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 `;
+
+/** The one line to print for `e`, or undefined for a bug (printed with its stack). */
+export function userMessage(e: unknown): string | undefined {
+  if (isUserError(e)) return e.message;
+  const file = (e as { path?: unknown })?.path;
+  if (typeof file === 'string') return fsUserError(e, file, 'access')?.message;
+  return undefined;
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -35,8 +46,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      if (isUserError(e)) {
-        process.stderr.write(`error: ${e.message}\n`);
+      const line = userMessage(e);
+      if (line !== undefined) {
+        process.stderr.write(`error: ${line}\n`);
         process.exit(2);
       }
       console.error(e);

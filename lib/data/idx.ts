@@ -31,12 +31,27 @@ export function parseIdx(buf: Buffer, file: string): IdxArray {
   return { shape, data: new Uint8Array(buf.buffer, buf.byteOffset + start, count) };
 }
 
+/** Reads an IDX file; an unreadable file (permissions, a folder in its place) is a one-line UserError. */
 export function readIdx(file: string): IdxArray {
-  return parseIdx(readMaybeGzip(file), file);
+  let buf: Buffer;
+  try {
+    buf = readMaybeGzip(file);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'EACCES' || code === 'EPERM') throw new UserError(`cannot read ${file}: permission denied (${code}); fix its permissions (chmod a+r ${file})`);
+    if (code === 'EISDIR') throw new UserError(`${file} is a folder, not an IDX file: remove it and fetch the dataset again`);
+    if (code === 'ENOENT') throw new UserError(`${file} not found: fetch the dataset again`);
+    if (code === 'EIO') throw new UserError(`cannot read ${file}: input/output error (EIO); check the disk`);
+    throw e;
+  }
+  return parseIdx(buf, file);
 }
 
-/** An images file ([N, H, W]) and its labels file ([N]) as grayscale RawImages. */
-export function readIdxImages(imagesFile: string, labelsFile: string | undefined): RawImages {
+/**
+ * An images file ([N, H, W]) and its labels file ([N]) as grayscale RawImages.
+ * @param classCount when given, every label must be in 0..classCount−1 (MNIST and Fashion-MNIST: 10)
+ */
+export function readIdxImages(imagesFile: string, labelsFile: string | undefined, classCount?: number): RawImages {
   const im = readIdx(imagesFile);
   if (im.shape.length !== 3) throw new UserError(`${imagesFile}: expected an IDX image file [N, H, W], got shape [${im.shape}]: pass the *-images-idx3-ubyte file`);
   const [n, h, w] = im.shape;
@@ -47,6 +62,10 @@ export function readIdxImages(imagesFile: string, labelsFile: string | undefined
       throw new UserError(`${labelsFile}: ${lb.shape.join('×')} labels for ${n} images in ${imagesFile}: the two files are from different splits or datasets`);
     }
     labels = Int32Array.from(lb.data);
+    if (classCount !== undefined) {
+      const bad = labels.findIndex((l) => l >= classCount);
+      if (bad >= 0) throw new UserError(`${labelsFile}: label ${labels[bad]} of image ${bad} is outside the ${classCount} classes 0..${classCount - 1}: the labels file is corrupt or from another dataset; fetch it again`);
+    }
   }
   return { pixels: im.data, n, h, w, c: 1, labels };
 }

@@ -100,7 +100,7 @@ export async function decodeImages(inputs: ImageInput[], opts: DecodeOptions = {
         const size = frameSize(m);
         if (opts.channels === undefined && nativeChannels(m) !== c) {
           const kinds = (k: number) => (k === 1 ? 'grayscale' : 'color');
-          throw new UserError(`${inputName(x)} is ${kinds(nativeChannels(m))} but ${inputName(first)} is ${kinds(c)}: pass channels: 3 to convert grayscale images to RGB, or channels: 1 for grayscale`);
+          throw new UserError(`${inputName(x)} is ${kinds(nativeChannels(m))} but ${inputName(first)} is ${kinds(c)}: the folder mixes grayscale and color images: convert them to one kind (e.g. ImageMagick: mogrify -type TrueColor FILES for color), or, from code, load with loadDataset(name, { channels: 3 }) (1 for grayscale)`);
         }
         if (opts.imageSize === undefined && (size.w !== w || size.h !== h)) {
           throw new UserError(`${inputName(x)} is ${size.w}×${size.h} but ${inputName(first)} is ${w}×${h}: pass imageSize (dtri train --set imageSize=N) to center-crop and resize every image to N×N`);

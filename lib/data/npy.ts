@@ -101,3 +101,31 @@ export function readNpz(file: string, keys?: string[]): Record<string, NpyArray>
     zip.close();
   }
 }
+
+/**
+ * An .npz 'labels' array as 0-based class indices. Downsampled ImageNet's release numbers its classes
+ * 1..classCount; arrays saved by np.savez are usually 0-based. A file holding a 0 is 0-based, else 1-based;
+ * `base`, when given (the numbering an earlier file of the same folder used), fixes it, so one folder is
+ * never read with two numberings.
+ * @throws UserError for a non-integer label or one outside the classes
+ */
+export function npzLabels(arr: NpyArray, where: string, classCount: number, base?: 0 | 1): { labels: Int32Array; base: 0 | 1 } {
+  let min = Infinity;
+  for (let i = 0; i < arr.data.length; i++) {
+    const v = arr.data[i];
+    if (!Number.isInteger(v)) throw new UserError(`${where}: label ${v} at index ${i} is not a whole number: save integer class labels`);
+    if (v < min) min = v;
+  }
+  const b: 0 | 1 = base ?? (min === 0 ? 0 : 1);
+  const labels = new Int32Array(arr.data.length);
+  for (let i = 0; i < arr.data.length; i++) {
+    const v = arr.data[i];
+    if (v < b || v > classCount - 1 + b) {
+      const range = `${b}..${classCount - 1 + b}`;
+      const hint = base !== undefined && v === 0 ? ' (an earlier file of this folder numbered its classes from 1: keep one numbering per folder)' : '';
+      throw new UserError(`${where}: label ${v} at index ${i} is outside the classes ${range}${hint}: fix the labels array`);
+    }
+    labels[i] = v - b;
+  }
+  return { labels, base: b };
+}

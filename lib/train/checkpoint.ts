@@ -1,12 +1,15 @@
 /**
- * Checkpoint files: one file, written atomically (temp file in the same folder, fsync, rename), so a
- * crash or a diverging run never leaves a half-written or NaN checkpoint where the last good one was.
+ * Checkpoint files: one file, written atomically (lib/train/run-folder.ts writeFileAtomic: every byte
+ * written and counted, fsync, rename, fsync of the folder), so a crash, a full disk or a diverging run
+ * never leaves a half-written or NaN checkpoint where the last good one was.
  *
  * Layout: "DTRICKPT" (8 bytes) · header length (uint32 LE) · JSON header · zero padding to 8 bytes ·
  * raw little-endian tensor data at the offsets the header lists. The header holds everything that
  * is not a tensor (preset, seed, iteration, epoch, optimizer steps), so `loadTrainedModels` can
- * rebuild the networks from the file alone.
+ * rebuild the networks from the file alone. Version 2 adds the SHA-256 of every tensor's bytes and the
+ * data length, checked on load; version 1 files (no checksums) still load.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,10 +19,14 @@ import { loadModuleState, moduleState, type ModuleState } from '../models/state'
 import type { Module } from '../models/types';
 import { NonFiniteError } from './optimizer';
 import type { TrainPreset } from './presets';
+import { CHECKPOINT_FILE, fsUserError, writeFileAtomic, type AtomicWriteOptions } from './run-folder';
 import type { Trainer } from './trainer';
 
+export { CHECKPOINT_FILE };
+
 const MAGIC = 'DTRICKPT';
-export const CHECKPOINT_FILE = 'latest.ckpt';
+const VERSION = 2;
+const DTYPES = ['float32', 'int32'] as const;
 
 export type CheckpointDType = 'float32' | 'int32';
 
@@ -36,20 +43,34 @@ interface TensorEntry {
   dtype: CheckpointDType;
   offset: number;
   length: number;
+  /** SHA-256 (hex) of the tensor's bytes; version 2 on. */
+  sha256?: string;
 }
 
 interface FileHeader<M> {
   format: 'dtri-checkpoint';
-  version: 1;
+  version: 1 | 2;
   meta: M;
   tensors: TensorEntry[];
+  /** Bytes of tensor data after the padded header; version 2 on. */
+  dataBytes?: number;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+function bytesOf(t: StoredTensor): Uint8Array {
+  return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
 /**
  * Writes `meta` and `tensors` to `file` atomically.
+ * @param opts.writer fault injection (short writes, ENOSPC) for tests
  * @throws NonFiniteError if any float tensor holds NaN/Inf (a diverged model is never written)
+ * @throws UserError on a full disk or a short write (the previous file stays intact)
  */
-export function writeCheckpointFile<M>(file: string, meta: M, tensors: Map<string, StoredTensor>): void {
+export function writeCheckpointFile<M>(file: string, meta: M, tensors: Map<string, StoredTensor>, opts: AtomicWriteOptions = {}): void {
   const entries: TensorEntry[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
@@ -58,64 +79,101 @@ export function writeCheckpointFile<M>(file: string, meta: M, tensors: Map<strin
         if (!Number.isFinite(t.data[i])) throw new NonFiniteError(`checkpoint refused: tensor ${name}`, t.data[i]);
       }
     }
-    entries.push({ name, shape: t.shape, dtype: t.dtype, offset, length: t.data.length });
+    entries.push({ name, shape: t.shape, dtype: t.dtype, offset, length: t.data.length, sha256: sha256(bytesOf(t)) });
     offset += t.data.length * 4;
   }
-  const header: FileHeader<M> = { format: 'dtri-checkpoint', version: 1, meta, tensors: entries };
+  const header: FileHeader<M> = { format: 'dtri-checkpoint', version: VERSION, meta, tensors: entries, dataBytes: offset };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const headEnd = 12 + json.length;
   const dataStart = Math.ceil(headEnd / 8) * 8;
-  const buf = Buffer.alloc(dataStart + offset);
-  buf.write(MAGIC, 0, 'latin1');
-  buf.writeUInt32LE(json.length, 8);
-  json.copy(buf, 12);
-  for (const e of entries) {
-    const t = tensors.get(e.name)!;
-    Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(buf, dataStart + e.offset);
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, buf);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  const head = Buffer.alloc(dataStart);
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(json.length, 8);
+  json.copy(head, 12);
+  // The tensors are written from their own buffers, without a second copy of the whole model.
+  writeFileAtomic(file, [head, ...[...tensors.values()].map(bytesOf)], { diskFullFix: 'free space and --resume', ...opts });
 }
 
-/** Reads a file written by writeCheckpointFile. Missing or corrupt files are UserErrors. */
+function validHeader(h: unknown): h is FileHeader<unknown> {
+  if (typeof h !== 'object' || h === null) return false;
+  const x = h as FileHeader<unknown>;
+  const nat = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  return (
+    Array.isArray(x.tensors) &&
+    typeof x.meta === 'object' &&
+    x.meta !== null &&
+    x.tensors.every(
+      (e) =>
+        typeof e === 'object' &&
+        e !== null &&
+        typeof e.name === 'string' &&
+        Array.isArray(e.shape) &&
+        e.shape.every(nat) &&
+        (DTYPES as readonly string[]).includes(e.dtype) &&
+        nat(e.offset) &&
+        nat(e.length) &&
+        e.shape.reduce((a: number, b: number) => a * b, 1) === e.length &&
+        (e.sha256 === undefined || typeof e.sha256 === 'string'),
+    )
+  );
+}
+
+/**
+ * Reads a file written by writeCheckpointFile. Missing, unreadable, truncated or corrupted files (a
+ * tensor whose bytes do not match its checksum) are one-line UserErrors naming the file.
+ */
 export function readCheckpointFile<M>(file: string): { meta: M; tensors: Map<string, StoredTensor> } {
-  if (!fs.existsSync(file)) {
-    throw new UserError(`checkpoint not found at ${file}: pass a run folder (with checkpoint/${CHECKPOINT_FILE}) or the .ckpt file itself`);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'ENOTDIR') {
+      throw new UserError(`checkpoint not found at ${file}: pass a run folder (with checkpoint/${CHECKPOINT_FILE}) or the .ckpt file itself`);
+    }
+    throw fsUserError(e, file, 'read') ?? e;
   }
-  const buf = fs.readFileSync(file);
+  if (st.isDirectory()) throw new UserError(`checkpoint ${file} is a folder, not a file: pass the run folder that holds checkpoint/${CHECKPOINT_FILE}, or the .ckpt file itself`);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw fsUserError(e, file, 'read') ?? e;
+  }
   if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) {
     throw new UserError(`${file} is not a divergence-triangle checkpoint (bad magic bytes); pass a file written by dtri train`);
   }
   const n = buf.readUInt32LE(8);
-  let header: FileHeader<M>;
+  if (12 + n > buf.length) throw new UserError(`${file} is truncated inside its header (${n} header bytes, file has ${buf.length - 12}); resume from another checkpoint or re-run training`);
+  let header: unknown;
   try {
-    header = JSON.parse(buf.toString('utf8', 12, 12 + n)) as FileHeader<M>;
+    header = JSON.parse(buf.toString('utf8', 12, 12 + n));
   } catch {
-    throw new UserError(`${file} has a corrupt header; re-run training or use another checkpoint`);
+    throw new UserError(`${file} has a corrupt header (not JSON); resume from another checkpoint or re-run training`);
   }
-  if (header.format !== 'dtri-checkpoint' || header.version !== 1) {
-    throw new UserError(`${file} has unsupported checkpoint format ${header.format} v${header.version}; this library reads v1`);
+  const h = header as FileHeader<M>;
+  if (typeof h !== 'object' || h === null || h.format !== 'dtri-checkpoint') throw new UserError(`${file} has a corrupt header (no dtri-checkpoint format field); re-run training or use another checkpoint`);
+  if (h.version !== 1 && h.version !== 2) {
+    throw new UserError(`${file} has unsupported checkpoint format v${String(h.version)}; this library reads v1 and v2 (a newer dtri wrote it: update this checkout)`);
   }
+  if (!validHeader(h)) throw new UserError(`${file} has a malformed header (tensor list or meta missing or mistyped); re-run training or use another checkpoint`);
   const dataStart = Math.ceil((12 + n) / 8) * 8;
+  if (h.version === 2 && (h.dataBytes === undefined || buf.length !== dataStart + h.dataBytes)) {
+    throw new UserError(`${file} is truncated or has trailing bytes (${buf.length} bytes, header says ${dataStart + (h.dataBytes ?? 0)}); resume from another checkpoint or re-run training`);
+  }
   const tensors = new Map<string, StoredTensor>();
-  for (const e of header.tensors) {
+  for (const e of h.tensors) {
     const start = dataStart + e.offset;
     const end = start + e.length * 4;
     if (end > buf.length) throw new UserError(`${file} is truncated (tensor ${e.name} ends past the file); re-run training`);
     // Copy into a fresh, aligned buffer.
     const bytes = new Uint8Array(buf.subarray(start, end));
+    if (h.version >= 2 && (e.sha256 === undefined || sha256(bytes) !== e.sha256)) {
+      throw new UserError(`${file} is corrupted: tensor ${e.name} does not match its checksum; resume from another checkpoint or re-run training`);
+    }
     const data = e.dtype === 'int32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
     tensors.set(e.name, { shape: e.shape, dtype: e.dtype, data });
   }
-  return { meta: header.meta, tensors };
+  return { meta: h.meta, tensors };
 }
 
 /**

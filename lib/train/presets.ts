@@ -117,14 +117,28 @@ export interface TrainPreset {
   seed: number;
 }
 
+/** A number's domain: min ≤ x (min < x when minOpen), x ≤ max (x < max when maxOpen); always finite. */
+interface NumberRange {
+  min?: number;
+  max?: number;
+  minOpen?: true;
+  maxOpen?: true;
+}
+
 type FieldSpec =
-  | { kind: 'number'; integer?: boolean; min?: number; optional?: true }
+  | ({ kind: 'number'; integer?: boolean; optional?: true } & NumberRange)
   | { kind: 'boolean'; optional?: true }
   | { kind: 'string'; choices?: readonly string[]; optional?: true; fixed?: true }
-  | { kind: 'integers' };
+  | { kind: 'integers'; min: number };
 
-const int = (min = 0): FieldSpec => ({ kind: 'number', integer: true, min });
-const num = (min?: number): FieldSpec => ({ kind: 'number', min });
+const int = (min = 0, max?: number): FieldSpec => ({ kind: 'number', integer: true, min, ...(max !== undefined ? { max } : {}) });
+/** x ≥ min */
+const num = (min: number): FieldSpec => ({ kind: 'number', min });
+/** x > 0 */
+const positive = (optional?: true): FieldSpec => ({ kind: 'number', min: 0, minOpen: true, ...(optional ? { optional } : {}) });
+/** Adam's β: [0, 1) (β = 1 never forgets and divides by 1 − β^t = 0). */
+const beta: FieldSpec = { kind: 'number', min: 0, max: 1, maxOpen: true };
+const SEED_MAX = 2 ** 32 - 1;
 
 /** Type and domain of every field; the mapped type forces an entry per TrainPreset key. */
 export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } = {
@@ -135,11 +149,11 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
   dataset: { kind: 'string' },
   dataLimit: int(),
   imageSize: int(),
-  classes: { kind: 'integers' },
+  classes: { kind: 'integers', min: 0 },
   arch: { kind: 'string', choices: PRESET_ARCHS },
-  width: num(0),
+  width: positive(),
   latentDim: int(1),
-  hidden: { kind: 'integers' },
+  hidden: { kind: 'integers', min: 1 },
   energyForm: { kind: 'string', choices: ENERGY_FORMS },
   batchNorm: { kind: 'boolean', optional: true },
   spectralNorm: { kind: 'boolean', optional: true },
@@ -148,31 +162,32 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
   iterations: int(0),
   generatorSteps: int(1),
   noisySamples: { kind: 'boolean', optional: true },
-  lrEbm: num(0),
-  lrGen: num(0),
-  lrInf: num(0),
-  beta1: num(0),
-  beta2: num(0),
-  lrDecay: num(0),
+  lrEbm: positive(),
+  lrGen: positive(),
+  lrInf: positive(),
+  beta1: beta,
+  beta2: beta,
+  // A factor per epoch in (0, 1]: 0 would stop learning after the first epoch, > 1 grows the rate without bound.
+  lrDecay: { kind: 'number', min: 0, minOpen: true, max: 1 },
   weightDecayEbm: num(0),
   weightDecayGen: num(0),
   weightDecayInf: num(0),
   clipNorm: num(0),
   scaling: { kind: 'string', choices: SCALING_NAMES },
-  sigma: { kind: 'number', min: 0, optional: true },
+  sigma: positive(true),
   klReduction: { kind: 'string', choices: ['sum', 'mean'], optional: true },
   latentNllWeight: { kind: 'number', min: 0, optional: true },
   inferenceRule: { kind: 'string', choices: ['eq15', 'eq17'], optional: true },
   acdEntropy: { kind: 'string', choices: ACD_ENTROPY_ESTIMATORS, optional: true },
   acdEntropyWeight: { kind: 'number', min: 0, optional: true },
-  acdReferenceStd: { kind: 'number', min: 0, optional: true },
-  langevinSteps: { kind: 'number', integer: true, min: 0, optional: true },
-  langevinDelta: { kind: 'number', min: 0, optional: true },
+  acdReferenceStd: positive(true),
+  langevinSteps: { kind: 'number', integer: true, min: 1, optional: true },
+  langevinDelta: positive(true),
   abpPersistent: { kind: 'boolean', optional: true },
   occlusion: { kind: 'string', choices: ['none', ...OCCLUSION_KINDS], optional: true },
   checkpointEvery: int(0),
   logEvery: int(1),
-  seed: int(0),
+  seed: int(0, SEED_MAX),
 };
 
 /**
@@ -489,11 +504,10 @@ function coerce(preset: string, key: string, spec: FieldSpec, raw: string): unkn
   if ('optional' in spec && spec.optional && (v === 'default' || v === '')) return undefined;
   switch (spec.kind) {
     case 'number': {
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) && v !== 'Infinity') throw bad(`${key} must be a number`);
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) throw bad(`${key} must be a number`);
       const n = Number(v);
       if (spec.integer && !Number.isInteger(n)) throw bad(`${key} must be a whole number`);
-      if (spec.min !== undefined && n < spec.min) throw bad(`${key} must be ≥ ${spec.min}`);
-      return n;
+      return n; // the range is checked by validatePreset, for overrides and built-in values alike
     }
     case 'boolean':
       if (v === 'true' || v === '1') return true;
@@ -539,7 +553,62 @@ export function applyOverrides(preset: TrainPreset, overrides: Record<string, st
     }
     out[key] = coerce(preset.name, key, spec, raw);
   }
-  return out as unknown as TrainPreset;
+  return validatePreset(out as unknown as TrainPreset);
+}
+
+function describeRange(r: NumberRange, integer?: boolean): string {
+  const what = integer ? 'a whole number' : 'a finite number';
+  if (r.min !== undefined && r.max !== undefined) return `${what} in ${r.minOpen ? '(' : '['}${r.min}, ${r.max}${r.maxOpen ? ')' : ']'}`;
+  if (r.min !== undefined) return `${r.minOpen ? '>' : '≥'} ${r.min}`;
+  if (r.max !== undefined) return `${r.maxOpen ? '<' : '≤'} ${r.max}`;
+  return what;
+}
+
+function inRange(n: number, r: NumberRange): boolean {
+  if (!Number.isFinite(n)) return false;
+  if (r.min !== undefined && (r.minOpen ? !(n > r.min) : !(n >= r.min))) return false;
+  if (r.max !== undefined && (r.maxOpen ? !(n < r.max) : !(n <= r.max))) return false;
+  return true;
+}
+
+/**
+ * Checks the type and range of every field of a merged preset (built-in values, `--set` overrides and
+ * `--seed` alike), e.g. β ∈ [0, 1), learning rates and σ > 0, seed a whole number ≥ 0.
+ * @returns `p` itself
+ * @throws UserError naming the key, its value and the range
+ */
+export function validatePreset(p: TrainPreset): TrainPreset {
+  const rec = p as unknown as Record<string, unknown>;
+  for (const [key, spec] of Object.entries(PRESET_FIELDS) as [string, FieldSpec][]) {
+    const v = rec[key];
+    const bad = (what: string) => new UserError(`preset ${p.name}: ${key}=${Array.isArray(v) ? v.join(',') : String(v)} is out of range: ${key} must be ${what}`);
+    if (v === undefined) {
+      if ('optional' in spec && spec.optional) continue;
+      throw new UserError(`preset ${p.name}: ${key} is missing`);
+    }
+    switch (spec.kind) {
+      case 'number':
+        if (typeof v !== 'number') throw bad('a number');
+        if (spec.integer && !Number.isInteger(v)) throw bad('a whole number');
+        if (!inRange(v, spec)) throw bad(describeRange(spec, spec.integer));
+        break;
+      case 'boolean':
+        if (typeof v !== 'boolean') throw bad('true or false');
+        break;
+      case 'string':
+        if (typeof v !== 'string') throw bad('a string');
+        if (spec.choices && !spec.choices.includes(v)) throw bad(`one of ${spec.choices.join(', ')}`);
+        break;
+      case 'integers':
+        if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x >= spec.min)) throw bad(`a list of whole numbers ≥ ${spec.min}`);
+        break;
+      default: {
+        const never: never = spec;
+        throw new Error(`unknown field kind ${JSON.stringify(never)}`);
+      }
+    }
+  }
+  return p;
 }
 
 /**

@@ -3,15 +3,15 @@
  * summary.json, progress, callbacks and abort. Used by the CLI (`dtri train`) and the notebooks, which
  * keep working with the returned networks, trainer, dataset and history.
  *
- * Output folder:
+ * Output folder (every file written through lib/train/run-folder.ts, which also locks it):
  *   metrics.jsonl          one JSON line every `logEvery` iterations (and the last): iteration, epoch, seconds, metrics
  *   checkpoint/latest.ckpt every `checkpointEvery` iterations, at the end and on abort (atomic; see checkpoint.ts)
- *   summary.json           preset, seed, backend, iterations, seconds, status, final metrics
+ *   summary.json           preset, seed, backend, iterations, seconds, status, final metrics (at the end of a
+ *                          session; removed when one starts, so a folder without it holds an unfinished session)
  *
  * Adding a training method: a trainer class implementing Trainer, and a case in `methodSpec` below.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { EpochBatches, gatherBatch } from '../data/batch';
@@ -23,16 +23,17 @@ import { buildLatentEbm } from '../models/latent-ebm';
 import type { Ebm, Generator, InferenceNet, LatentEbm, Module } from '../models/types';
 import { objectiveScaling, type ObjectiveScaling } from '../objectives/scaling';
 import {
-  CHECKPOINT_FILE,
   loadModulesFromCheckpoint,
   readCheckpointFile,
   resolveCheckpointPath,
   restoreTrainingCheckpoint,
   saveTrainingCheckpoint,
+  type StoredTensor,
   type TrainingCheckpointMeta,
 } from './checkpoint';
+import { checkResumeChanges, RunFolder } from './run-folder';
 import { NonFiniteError } from './optimizer';
-import { applyOverrides, resolvePreset, type TrainingMethod, type TrainPreset } from './presets';
+import { applyOverrides, PRESETS, resolvePreset, validatePreset, type TrainingMethod, type TrainPreset } from './presets';
 import { optimizerConfigFromPreset, type Trainer } from './trainer';
 import { DivergenceTriangleTrainer } from './triangle';
 import { VaeTrainer } from './vae';
@@ -200,8 +201,19 @@ export interface RunTrainingOptions {
   callbacks?: TrainingCallbacks;
   /** Stops between iterations; the run then checkpoints and returns with status 'aborted'. */
   signal?: AbortSignal;
-  /** Continue from outDir/checkpoint/latest.ckpt when it exists (the checkpoint's preset wins). */
+  /**
+   * Continue from outDir/checkpoint/latest.ckpt when it exists (the checkpoint's preset wins). Overrides
+   * and `seed` may change schedule keys only (run-folder.ts RESUME_RULES); identity keys are refused.
+   */
   resume?: boolean;
+  /**
+   * When outDir already holds a run and `resume` is not set: 'overwrite' (the default; the notebooks
+   * re-run into their folders) or 'refuse' (dtri train without --force). Either way nothing of the old
+   * run is touched before the data, networks and checkpoint have loaded.
+   */
+  existingRun?: 'refuse' | 'overwrite';
+  /** One-line notes for the user: temp files removed, schedule keys changed on resume. */
+  onNote?(line: string): void;
 }
 
 export type TrainingStatus = 'completed' | 'aborted' | 'diverged';
@@ -222,6 +234,8 @@ export interface TrainingSummary {
   seconds: number;
   itPerSec: number;
   resumedFrom: number | null;
+  /** Schedule keys changed when resuming, e.g. "iterations 40 → 80". */
+  resumeChanges?: string[];
   checkpoint: string | null;
   finalMetrics: Record<string, number>;
   startedAt: string;
@@ -257,26 +271,13 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function truncateMetrics(file: string, upTo: number): void {
-  if (!fs.existsSync(file)) return;
-  const keep = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      if (!line.trim()) return false;
-      try {
-        return (JSON.parse(line) as MetricsRecord).iteration <= upTo;
-      } catch {
-        return false;
-      }
-    });
-  fs.writeFileSync(file, keep.length ? keep.join('\n') + '\n' : '');
-}
-
-function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+/**
+ * A checkpoint's preset with the fields added to TrainPreset after it was written filled from the
+ * registry preset of the same name, so old checkpoints still resume.
+ */
+function recordedPreset(meta: TrainingCheckpointMeta): TrainPreset {
+  const base = PRESETS[meta.preset.name];
+  return base ? { ...base, ...meta.preset } : meta.preset;
 }
 
 /**
@@ -286,25 +287,44 @@ function writeJsonAtomic(file: string, value: unknown): void {
  */
 export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun> {
   const overrides = opts.overrides ?? {};
-  const outDir = path.resolve(opts.outDir);
-  const ckptFile = path.join(outDir, 'checkpoint', CHECKPOINT_FILE);
-  const metricsFile = path.join(outDir, 'metrics.jsonl');
-  fs.mkdirSync(outDir, { recursive: true });
+  const withSeed = (p: TrainPreset) => (opts.seed === undefined ? p : validatePreset({ ...p, seed: opts.seed }));
+  // Presets and overrides are checked before the folder is touched: a typo locks or changes nothing.
+  const requested = withSeed(typeof opts.preset === 'string' ? resolvePreset(opts.preset, overrides) : applyOverrides(opts.preset, overrides));
+  const folder = RunFolder.open(opts.outDir, opts.resume ? 'resume' : (opts.existingRun ?? 'overwrite'));
+  try {
+    return await trainInFolder(opts, overrides, requested, withSeed, folder);
+  } finally {
+    folder.release();
+  }
+}
 
-  let resumeFrom: { meta: TrainingCheckpointMeta; tensors: Map<string, import('./checkpoint').StoredTensor> } | null = null;
+async function trainInFolder(
+  opts: RunTrainingOptions,
+  overrides: Record<string, string>,
+  requested: TrainPreset,
+  withSeed: (p: TrainPreset) => TrainPreset,
+  folder: RunFolder,
+): Promise<TrainingRun> {
+  const outDir = folder.dir;
+  const ckptFile = folder.checkpointFile;
+  for (const f of folder.cleaned) opts.onNote?.(`removed ${f}, left by an interrupted write`);
+
+  let resumeFrom: { meta: TrainingCheckpointMeta; tensors: Map<string, StoredTensor> } | null = null;
   let preset: TrainPreset;
+  let resumeChanges: string[] | undefined;
   if (opts.resume && fs.existsSync(ckptFile)) {
     resumeFrom = readCheckpointFile<TrainingCheckpointMeta>(ckptFile);
-    const wanted = typeof opts.preset === 'string' ? opts.preset : opts.preset.name;
-    if (wanted !== resumeFrom.meta.preset.name) {
-      throw new UserError(`cannot resume ${outDir} with preset ${wanted}: its checkpoint was trained with ${resumeFrom.meta.preset.name}; pass that preset or another --out folder`);
+    if (requested.name !== resumeFrom.meta.preset.name) {
+      throw new UserError(`cannot resume ${outDir} with preset ${requested.name}: its checkpoint was trained with ${resumeFrom.meta.preset.name}; pass that preset or another --out folder`);
     }
-    preset = applyOverrides(resumeFrom.meta.preset, overrides);
+    const recorded = recordedPreset(resumeFrom.meta);
+    preset = withSeed(applyOverrides(recorded, overrides));
+    resumeChanges = checkResumeChanges(recorded, preset, ckptFile);
+    if (resumeChanges.length) opts.onNote?.(`resuming from iteration ${resumeFrom.meta.iteration} with changed schedule: ${resumeChanges.join(', ')}`);
   } else {
-    preset = typeof opts.preset === 'string' ? resolvePreset(opts.preset, overrides) : applyOverrides(opts.preset, overrides);
+    preset = requested;
   }
-  const seed = resumeFrom ? resumeFrom.meta.seed : (opts.seed ?? preset.seed);
-  preset = { ...preset, seed };
+  const seed = preset.seed;
 
   const ownDataset = !opts.dataset;
   const dataset =
@@ -324,6 +344,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
     const modelOptions = resumeFrom ? resumeFrom.meta.modelOptions : modelOptionsFor(preset, seed, dataset.images.shape.slice(1));
     const spec = methodSpec(preset.method);
     models = spec.buildModels(preset.arch, modelOptions);
+    checkDataFitsNetworks(dataset, models, preset);
     trainer = spec.createTrainer(models, preset, seed, { examples: n });
     // §4.4: learning from occluded images wraps any trainer (its fills are checkpointed with it).
     if (preset.occlusion && preset.occlusion !== 'none') trainer = withOcclusion(trainer, dataset.images, preset.occlusion, seed);
@@ -333,8 +354,8 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
     const total = preset.iterations > 0 ? preset.iterations : preset.epochs * batchesPerEpoch;
     if (total <= 0) throw new UserError(`preset ${preset.name} has no iterations to run: set --set iterations=N or --set epochs=N`);
 
-    if (resumeFrom) truncateMetrics(metricsFile, resumeFrom.meta.iteration);
-    else fs.writeFileSync(metricsFile, '');
+    // The run is known to proceed: only now is anything of an earlier run in this folder changed.
+    folder.begin(resumeFrom ? resumeFrom.meta.iteration : null);
     const startIteration = trainer.iteration;
     let lastSaved: number | null = resumeFrom ? resumeFrom.meta.iteration : null;
     const history: MetricsRecord[] = [];
@@ -365,7 +386,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
         if (done % preset.logEvery === 0 || done === total) {
           const rec: MetricsRecord = { iteration: done, epoch, seconds: elapsed(), ...metrics };
           history.push(rec);
-          fs.appendFileSync(metricsFile, JSON.stringify(rec) + '\n');
+          folder.appendMetrics(rec);
         }
         const r = rate();
         opts.onProgress?.({ iteration: done, total, epoch, metrics, itPerSec: r, etaSeconds: r > 0 ? (total - done) / r : Infinity });
@@ -407,13 +428,14 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
       seconds: elapsed(),
       itPerSec: rate(),
       resumedFrom: resumeFrom ? resumeFrom.meta.iteration : null,
+      ...(resumeChanges?.length ? { resumeChanges } : {}),
       checkpoint: lastSaved !== null ? ckptFile : null,
       finalMetrics: metrics,
       startedAt,
       finishedAt: new Date().toISOString(),
       ...(message ? { message } : {}),
     };
-    writeJsonAtomic(path.join(outDir, 'summary.json'), summary);
+    folder.writeSummary(summary);
     if (status === 'diverged') throw new UserError(message!);
 
     const t = trainer;
@@ -439,6 +461,22 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
     if (ownDataset) dataset.dispose();
     throw e;
   }
+}
+
+/**
+ * Refuses data whose example shape is not the networks' (e.g. 7×7 IDX images for the 28×28 MNIST nets)
+ * with one line naming the dataset and the fix, instead of a shape error deep inside the first step.
+ */
+function checkDataFitsNetworks(dataset: ImageDataset, models: TrainedModels, p: TrainPreset): void {
+  const want = models.generator?.outputShape;
+  const got = dataset.images.shape.slice(1);
+  if (!want || (want.length === got.length && want.every((d, i) => d === got[i]))) return;
+  const where = dataset.source ? ` (${dataset.source})` : '';
+  const image = want.length === 3 && got.length === 3;
+  const fix = image
+    ? `pass --set imageSize=${want[0]} to resize every image to ${want[0]}×${want[1]}, or use data of that size`
+    : `use a dataset of that shape, or a preset whose arch fits it`;
+  throw new UserError(`dataset ${p.dataset}${where} has examples of ${got.join('×')} but the ${p.arch} networks of ${p.name} take ${want.join('×')}: ${fix}`);
 }
 
 export interface LoadedModels {

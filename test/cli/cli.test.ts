@@ -16,7 +16,7 @@ const SPEC: Record<string, FlagSpec> = {
 };
 
 test('parseFlags reads values, defaults, repeats, booleans and positionals', () => {
-  const { flags, positional } = parseFlags('x', ['run1', '--preset', 'mnist-quick', '--seed=7', '--set', 'a=1', '--set', 'b=2', '--resume'], SPEC);
+  const { flags, positional } = parseFlags('x', ['run1', '--preset', 'mnist-quick', '--seed=7', '--set', 'a=1', '--set', 'b=2', '--resume'], SPEC, { positional: 1 });
   assert.deepEqual(positional, ['run1']);
   assert.equal(flags.preset, 'mnist-quick');
   assert.equal(flags.seed, 7);
