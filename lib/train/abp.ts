@@ -187,13 +187,27 @@ export class AbpTrainer extends TrainerBase<'generator'> {
    * @param ctx.mask infer z from the observed pixels only (incomplete data)
    */
   reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor {
+    const r = this.refillReconstruct(x, null, 0, ctx);
+    r.state.dispose();
+    return r.recon;
+  }
+
+  /**
+   * One refill of learning from incomplete data (lib/train/incomplete.ts ChainedRefill): `reconstructSteps`
+   * Langevin steps continuing the previous refill's chain (ABP's iterative reconstruction [5]), so K refills
+   * are one chain of K · reconstructSteps steps; refill 0 starts as reconstruct() does.
+   * @param state the z the previous refill ended at (not disposed), or null
+   * @returns g_θ(z) and the z reached; caller disposes both
+   */
+  refillReconstruct(x: tf.Tensor, state: tf.Tensor | null, refill: number, ctx?: StepContext): { recon: tf.Tensor; state: tf.Tensor } {
     const steps = this.options.reconstructSteps ?? 2 * this.options.langevin.steps;
-    const z0 = this.latents && ctx?.indices ? this.latents.gather(ctx.indices) : tf.zeros([x.shape[0], ...this.generator.latentShape]);
-    const z = this.inferLatents(x, z0, { steps, seed: deriveNoiseSeed(this.state.seed, ABP_STREAM.reconstruct), training: false, mask: ctx?.mask });
+    const z0 = state ? tf.clone(state) : this.latents && ctx?.indices ? this.latents.gather(ctx.indices) : tf.zeros([x.shape[0], ...this.generator.latentShape]);
+    // Refill 0 keeps reconstruct()'s historical seed; each later refill draws noise of its own.
+    const base = deriveNoiseSeed(this.state.seed, ABP_STREAM.reconstruct);
+    const seed = refill === 0 ? base : deriveNoiseSeed(base, refill);
+    const z = this.inferLatents(x, z0, { steps, seed, training: false, mask: ctx?.mask });
     z0.dispose();
-    const out = tf.tidy(() => this.generator.generate(z, false));
-    z.dispose();
-    return out;
+    return { recon: tf.tidy(() => this.generator.generate(z, false)), state: z };
   }
 
   modules(): Record<string, Module> {

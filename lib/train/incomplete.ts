@@ -2,13 +2,19 @@
  * Learning from incomplete images (divergence-triangle paper §4.4, Table 3; after ABP [5]).
  *
  * Every training image has a known mask of missing pixels (lib/data occlusionMask: 1 = observed). As the
- * paper does, the missing pixels start at zero and are re-filled from the model's reconstructions as
- * training goes: each visit of an example trains the wrapped trainer on its current completion
- *   x_fill = m ⊙ x + (1 − m) ⊙ fill,
- * then sets fill ← the model's reconstruction of x_fill. Trainers whose `masksReconstruction` is true
- * (triangle, VAE, latent EBM, ABP) also get the mask, so their reconstruction terms count observed pixels
- * only; any other trainer fits the completion, the refill-from-reconstruction procedure the paper describes
- * for VAEs. The recovered images are the completions; their error on the missing pixels is Table 3's metric.
+ * paper does ("we zero-fill the occluded parts in the beginning, then iteratively update missing values
+ * using reconstructed images"), each image keeps a current fill
+ *   x_fill = m ⊙ x + (1 − m) ⊙ (last reconstruction),      zeros before the first,
+ * and every visit of an example (one refill per epoch)
+ *   1. trains the wrapped trainer on x_fill with the mask: the encoder (triangle, VAE, latent EBM) sees the
+ *      filled image, the reconstruction terms count observed pixels only (ABP's posterior reads the
+ *      observed pixels alone, its persistent z is its state);
+ *   2. refills: x_fill ← m ⊙ x + (1 − m) ⊙ clip(reconstruction of x_fill).
+ * Recovery (held-out images, or the training images at the end) runs the same refill K = `refills` times
+ * for every method: from the zero fill (held out) or the training's fills, each pass feeding the last
+ * completion back; ABP carries its Langevin chain's z from one refill to the next (ChainedRefill), so its
+ * K refills are one long chain. The recovered images are the completions; their error on the missing
+ * pixels is Table 3's metric.
  *
  * A wrapper, not a loop: it implements Trainer around any other trainer, so the runner, checkpoints
  * (the fills are a checkpointed buffer) and callbacks work unchanged.
@@ -26,6 +32,33 @@ import type { StepContext, Trainer } from './trainer';
 /** Noise stream of the occlusion masks (rng.ts reserves ≥ 16 for trainers). */
 const MASK_STREAM = 32;
 
+/** Refills of recovery when none is given: the paper gives no count; 10 passes settle the fills of the
+ * small models here (recoveryErrorsByRefill shows the curve). */
+export const DEFAULT_REFILLS = 10;
+
+/** Images per batch when the whole training set is refilled at evaluation (bounds memory, not results). */
+const EVAL_BATCH = 256;
+
+/**
+ * A trainer whose reconstruction carries state from one refill to the next: ABP's Langevin chain, whose z
+ * would otherwise restart at every refill (its posterior reads the observed pixels only, so the fill alone
+ * carries nothing from one pass to the next).
+ */
+export interface ChainedRefill {
+  /**
+   * One refill's reconstruction of `x` (eval mode).
+   * @param state the previous refill's state, or null at the first (start as reconstruct() does)
+   * @param refill 0, 1, … (seeds each pass's noise)
+   * @returns the reconstruction [B, ...] and the state for the next refill; caller disposes both
+   */
+  refillReconstruct(x: tf.Tensor, state: tf.Tensor | null, refill: number, ctx?: StepContext): { recon: tf.Tensor; state: tf.Tensor };
+}
+
+/** True when `t` carries refill state (ChainedRefill). */
+export function hasChainedRefill(t: Trainer): t is Trainer & ChainedRefill {
+  return typeof (t as Partial<ChainedRefill>).refillReconstruct === 'function';
+}
+
 export interface IncompleteDataOptions {
   /** Observed images [N, ...] in [-1, 1]; missing pixels are zeroed here, their values are never used. */
   observed: tf.Tensor;
@@ -33,11 +66,16 @@ export interface IncompleteDataOptions {
   mask: tf.Tensor;
   /** The complete images, for the recovery-error metric only (training never reads them). */
   truth?: tf.Tensor;
-  /** Refill passes of recover() for trainers that do not mask their reconstruction (default 5). */
-  recoverIterations?: number;
+  /** Refills K of recovery, the same for every method (default DEFAULT_REFILLS = 10). */
+  refills?: number;
   /** Pixel range the refills are clipped to (the data's, default [-1, 1]); null for none. Keeps a
    * generator without a bounded output (the 2-D MLPs) from feeding back ever larger fills. */
   range?: readonly [number, number] | null;
+}
+
+/** Options of a recovery: how many refills (default the trainer's `refills`). */
+export interface RecoverOptions {
+  refills?: number;
 }
 
 export class IncompleteDataTrainer implements Trainer {
@@ -46,7 +84,8 @@ export class IncompleteDataTrainer implements Trainer {
   private readonly mask: tf.Tensor;
   private readonly observed: tf.Tensor;
   private readonly truth: tf.Tensor | null;
-  readonly recoverIterations: number;
+  /** Refills K of recover() and of the training set's recovery, the same for every method. */
+  readonly refills: number;
   private readonly range: readonly [number, number] | null;
 
   /**
@@ -70,7 +109,7 @@ export class IncompleteDataTrainer implements Trainer {
     this.truth = opts.truth ? tf.clone(opts.truth) : null;
     // Zero fill to begin with (§4.4).
     this.fills = new PerExampleStore('incomplete.fills', this.observed);
-    this.recoverIterations = opts.recoverIterations ?? 5;
+    this.refills = checkRefills(opts.refills ?? DEFAULT_REFILLS);
     this.range = opts.range === undefined ? [-1, 1] : opts.range;
   }
 
@@ -91,7 +130,8 @@ export class IncompleteDataTrainer implements Trainer {
   }
 
   /**
-   * One step of the wrapped trainer on the completions of the batch's examples, then their refill.
+   * One step of the wrapped trainer on the batch's current fills (what its encoder sees; the mask keeps
+   * its reconstruction terms on the observed pixels), then one refill of those examples.
    * @param x ignored (the runner's batch of complete images): the wrapper reads its own observed pixels
    * @param ctx.indices required: the dataset rows of the batch
    * @returns the inner trainer's metrics plus `recoveryError` (Table 3's per-pixel absolute error on the
@@ -132,39 +172,116 @@ export class IncompleteDataTrainer implements Trainer {
   }
 
   /**
-   * Completes images with the current model: observed pixels kept, missing ones from its reconstruction.
-   * Trainers that mask their reconstruction infer from the observed pixels in one pass; the others start
-   * from a zero fill and refill `recoverIterations` times (each pass feeds the last completion back).
+   * Completes images with the current model by K refills from the zero fill (§4.4): observed pixels kept,
+   * each pass sets the missing ones to the reconstruction of the last completion. Every method runs the
+   * same K; ABP continues its chain from one pass to the next.
    * @param x [B, ...] (missing pixels ignored) @param mask [B, ...] or [B, H, W, 1], 1 = observed
    * @returns the completed images [B, ...]; caller disposes
    */
-  recover(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
-    let fill = tf.mul(x, mask);
-    const observed = tf.clone(fill);
-    const passes = this.masksReconstruction ? 1 : this.recoverIterations;
-    for (let k = 0; k < passes; k++) {
-      const rec = this.inner.reconstruct(fill, { mask });
-      const next = tf.tidy(() => tf.add(observed, tf.mul(tf.sub(1, mask), this.clip(rec))));
-      tf.dispose([rec, fill]);
-      fill = next;
+  recover(x: tf.Tensor, mask: tf.Tensor, opts: RecoverOptions = {}): tf.Tensor {
+    const observed = tf.mul(x, mask);
+    try {
+      return this.refill(observed, mask, observed, checkRefills(opts.refills ?? this.refills));
+    } finally {
+      observed.dispose();
     }
-    observed.dispose();
-    return fill;
+  }
+
+  /**
+   * Table 3's recovery error after 0, 1, …, K refills of recover() (0 = the zero fill): the curve that
+   * shows what the refill count buys.
+   * @param truth [B, ...] complete images; x's observed pixels are truth's
+   * @returns K + 1 errors
+   */
+  recoveryErrorsByRefill(truth: tf.Tensor, mask: tf.Tensor, opts: RecoverOptions = {}): number[] {
+    const observed = tf.mul(truth, mask);
+    const errors = [recoveryError(truth, observed, mask)];
+    try {
+      this.refill(observed, mask, observed, checkRefills(opts.refills ?? this.refills), undefined, (fill) => errors.push(recoveryError(truth, fill, mask))).dispose();
+      return errors;
+    } finally {
+      observed.dispose();
+    }
+  }
+
+  /**
+   * K refills of every training image with the current model, from the fills training left (ABP from
+   * its stored z); the stored fills are not changed. `{ refills: 0 }` gives the training's fills as they are.
+   * @returns [N, ...]; caller disposes
+   */
+  recoveredTrainingImages(opts: RecoverOptions = {}): tf.Tensor {
+    const refills = checkRefills(opts.refills ?? this.refills, 0);
+    if (refills === 0) return tf.clone(this.fills.values);
+    const n = this.fills.size;
+    const parts: tf.Tensor[] = [];
+    try {
+      for (let from = 0; from < n; from += EVAL_BATCH) {
+        const indices = Int32Array.from({ length: Math.min(EVAL_BATCH, n - from) }, (_, i) => from + i);
+        const idx = tf.tensor1d(indices, 'int32');
+        const [observed, mask, fill] = tf.tidy(() => [tf.gather(this.observed, idx), tf.gather(this.mask, idx), tf.gather(this.fills.values, idx)]);
+        idx.dispose();
+        try {
+          parts.push(this.refill(observed, mask, fill, refills, indices));
+        } finally {
+          tf.dispose([observed, mask, fill]);
+        }
+      }
+      return tf.concat(parts, 0);
+    } finally {
+      tf.dispose(parts);
+    }
+  }
+
+  /** Table 3's recovery error of the training images after recoveredTrainingImages(opts) (needs truth). */
+  trainingRecoveryError(opts: RecoverOptions = {}): number {
+    if (!this.truth) throw new UserError('no ground truth was given to IncompleteDataTrainer (pass truth to measure recovery)');
+    const recovered = this.recoveredTrainingImages(opts);
+    try {
+      return recoveryError(this.truth, recovered, this.mask);
+    } finally {
+      recovered.dispose();
+    }
+  }
+
+  /**
+   * `refills` passes fill ← observed + (1 − m) ⊙ clip(reconstruction of fill), from `fill0` (not disposed).
+   * @param indices dataset rows, for trainers with per-example state (ABP's stored z)
+   * @param onRefill sees each pass's completion (owned by the loop)
+   * @returns the last completion (a new tensor; caller disposes)
+   */
+  private refill(observed: tf.Tensor, mask: tf.Tensor, fill0: tf.Tensor, refills: number, indices?: Int32Array, onRefill?: (fill: tf.Tensor) => void): tf.Tensor {
+    const ctx: StepContext = indices ? { indices, mask } : { mask };
+    const chained = hasChainedRefill(this.inner) ? this.inner : null;
+    let fill = tf.clone(fill0);
+    let state: tf.Tensor | null = null;
+    try {
+      for (let k = 0; k < refills; k++) {
+        let rec: tf.Tensor;
+        if (chained) {
+          const r = chained.refillReconstruct(fill, state, k, ctx);
+          state?.dispose();
+          state = r.state;
+          rec = r.recon;
+        } else {
+          rec = this.inner.reconstruct(fill, ctx);
+        }
+        const recon = rec;
+        const next = tf.tidy(() => tf.add(observed, tf.mul(tf.sub(1, mask), this.clip(recon))));
+        tf.dispose([rec, fill]);
+        fill = next;
+        onRefill?.(fill);
+      }
+      return fill;
+    } catch (e) {
+      fill.dispose();
+      throw e;
+    } finally {
+      state?.dispose();
+    }
   }
 
   private clip(x: tf.Tensor): tf.Tensor {
     return this.range ? tf.clipByValue(x, this.range[0], this.range[1]) : x;
-  }
-
-  /** The current completions of all training images, [N, ...]; caller disposes. */
-  recoveredTrainingImages(): tf.Tensor {
-    return tf.clone(this.fills.values);
-  }
-
-  /** Table 3's recovery error of the current completions of the whole training set (needs truth). */
-  trainingRecoveryError(): number {
-    if (!this.truth) throw new UserError('no ground truth was given to IncompleteDataTrainer (pass truth to measure recovery)');
-    return recoveryError(this.truth, this.fills.values, this.mask);
   }
 
   /** The training masks [N, ...] (1 = observed); caller disposes. */
@@ -205,17 +322,22 @@ export class IncompleteDataTrainer implements Trainer {
   }
 }
 
+function checkRefills(k: number, min = 1): number {
+  if (!Number.isInteger(k) || k < min) throw new UserError(`refills must be an integer ≥ ${min} (got ${k}); each refill feeds the last completion back (§4.4)`);
+  return k;
+}
+
 /**
  * Wraps `inner` for learning from `images` under occlusion `kind` (masks drawn from `seed`). The complete
  * images are kept only for the recovery-error metric.
  * @param images [N, H, W, C] in [-1, 1]; not disposed
  */
-export function withOcclusion(inner: Trainer, images: tf.Tensor, kind: OcclusionKind, seed: number): IncompleteDataTrainer {
+export function withOcclusion(inner: Trainer, images: tf.Tensor, kind: OcclusionKind, seed: number, opts: { refills?: number } = {}): IncompleteDataTrainer {
   if (images.rank !== 4) throw new UserError(`occlusion masks need images [N, H, W, C]; got shape [${images.shape.join(', ')}] (2-D toy data cannot be occluded)`);
   const [n, h, w] = images.shape;
   const mask = occlusionMask(kind, [n, h, w, 1], deriveNoiseSeed(seed, MASK_STREAM));
   try {
-    return new IncompleteDataTrainer(inner, { observed: images, mask, truth: images });
+    return new IncompleteDataTrainer(inner, { observed: images, mask, truth: images, refills: opts.refills });
   } finally {
     mask.dispose();
   }

@@ -115,8 +115,8 @@ export function descendRepeatedly<T extends { loss: tf.Scalar } & Record<string,
 
 /**
  * g_θ(μ_φ(x)) in eval mode, the reconstruction of the trainers with an inference model; caller disposes.
- * @param x [N, ...] @param mask 1 = observed: the encoder then sees m ⊙ x, the missing pixels as zeros
+ * @param x [N, ...]; on incomplete data the current fill (§4.4: the encoder sees the filled image)
  */
-export function reconstructFromMean(generator: Generator, inference: InferenceNet, x: tf.Tensor, mask?: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => generator.generate(inference.encode(mask ? tf.mul(x, mask) : x, false).mu, false));
+export function reconstructFromMean(generator: Generator, inference: InferenceNet, x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => generator.generate(inference.encode(x, false).mu, false));
 }

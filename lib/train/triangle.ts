@@ -37,7 +37,8 @@ export interface DivergenceTriangleOptions {
 
 export class DivergenceTriangleTrainer extends TrainerBase<'ebm' | 'generator' | 'inference'> {
   readonly method = 'triangle' as const;
-  /** StepContext.mask is honoured: nothing in a step reads the missing pixels (§4.4). */
+  /** StepContext.mask is honoured: the reconstruction terms count observed pixels only (§4.4); the
+   * encoder sees x as given, on incomplete data the current fill (IncompleteDataTrainer). */
   readonly masksReconstruction = true;
   readonly generatorSteps: number;
 
@@ -57,17 +58,15 @@ export class DivergenceTriangleTrainer extends TrainerBase<'ebm' | 'generator' |
 
   /**
    * One iteration of Algorithm 1 on x [N, ...].
-   * @param ctx.mask incomplete data (§4.4; 1 = observed, [N, H, W, 1] or x's shape): the encoder sees the
-   *   missing pixels as zeros, the reconstruction counts observed pixels only, and the EBM's data are the
-   *   observed pixels completed by the model's own reconstruction g(μ_φ(m⊙x)) (eval mode, no gradient):
-   *   "the generated samples which become gradually recovered during training". The missing values of x
-   *   are never read.
+   * @param ctx.mask incomplete data (§4.4; 1 = observed, [N, H, W, 1] or x's shape): x's missing pixels are
+   *   the current fill, which the encoder sees; the reconstruction counts observed pixels only, and the
+   *   EBM's data are the observed pixels completed by the model's reconstruction of the fill, g(μ_φ(x))
+   *   (eval mode, no gradient): "the generated samples which become gradually recovered during training".
    * @returns D and its terms (Eq. 13; from the parameters before this iteration's updates), each
    *   network's loss and gradient norm, and learning rates
    */
-  step(xIn: tf.Tensor, ctx?: StepContext): Record<string, number> {
+  step(x: tf.Tensor, ctx?: StepContext): Record<string, number> {
     const mask = ctx?.mask;
-    const x = mask ? tf.mul(xIn, mask) : xIn;
     const xData = mask ? this.complete(x, mask) : x;
     const n = x.shape[0];
     const s = this.options.scaling;
@@ -120,18 +119,18 @@ export class DivergenceTriangleTrainer extends TrainerBase<'ebm' | 'generator' |
       tf.dispose([z, eps, xGen]);
       if (xNoise) xNoise.dispose();
       zTheta?.dispose();
-      if (mask) tf.dispose([x, xData]);
+      if (mask) xData.dispose();
     }
   }
 
-  /** m ⊙ x + (1 − m) ⊙ g(μ_φ(x)) for x whose missing pixels are zero; eval mode, caller disposes. */
+  /** m ⊙ x + (1 − m) ⊙ g(μ_φ(x)), x the current fill; eval mode, caller disposes. */
   private complete(x: tf.Tensor, mask: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.add(x, tf.mul(tf.sub(1, mask), reconstructFromMean(this.generator, this.inference, x))));
+    return tf.tidy(() => tf.add(tf.mul(x, mask), tf.mul(tf.sub(1, mask), reconstructFromMean(this.generator, this.inference, x))));
   }
 
-  /** g(μ_φ(x)), eval mode; with ctx.mask the encoder sees m ⊙ x, as in training. */
-  reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor {
-    return reconstructFromMean(this.generator, this.inference, x, ctx?.mask);
+  /** g(μ_φ(x)), eval mode; on incomplete data x is the current fill, as in training. */
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return reconstructFromMean(this.generator, this.inference, x);
   }
 
   modules(): Record<string, Module> {

@@ -27,7 +27,8 @@ export function splitGrads(grads: tf.NamedTensorMap, optimizer: NetworkOptimizer
 
 export class VaeTrainer extends TrainerBase<'generator' | 'inference'> {
   readonly method = 'vae' as const;
-  /** StepContext.mask is honoured: the ELBO of the observed pixels, missing ones never read (§4.4). */
+  /** StepContext.mask is honoured: the likelihood counts observed pixels only (§4.4); the encoder sees x
+   * as given, on incomplete data the current fill (IncompleteDataTrainer). */
   readonly masksReconstruction = true;
 
   constructor(
@@ -40,13 +41,13 @@ export class VaeTrainer extends TrainerBase<'generator' | 'inference'> {
 
   /**
    * One ELBO step on x [N, ...].
-   * @param ctx.mask incomplete data (§4.4; 1 = observed): the encoder sees missing pixels as zeros and the
-   *   likelihood counts observed pixels only ("VAEs only consider the un-occluded parts")
+   * @param ctx.mask incomplete data (§4.4; 1 = observed): the likelihood counts observed pixels only ("VAEs
+   *   only consider the un-occluded parts"); the encoder sees x, whose missing pixels are the current fill
+   *   ("filling the missing parts …, then iteratively re-update the missing parts using reconstructed values")
    * @returns loss (= −ELBO without constant), elbo, recon, kl, mse, grad norms
    */
-  step(xIn: tf.Tensor, ctx?: StepContext): Record<string, number> {
+  step(x: tf.Tensor, ctx?: StepContext): Record<string, number> {
     const mask = ctx?.mask;
-    const x = mask ? tf.mul(xIn, mask) : xIn;
     const eps = this.state.normal([x.shape[0], ...this.inference.latentShape], NOISE_STREAM.posterior);
     try {
       const r = gradsAndTerms(
@@ -68,13 +69,12 @@ export class VaeTrainer extends TrainerBase<'generator' | 'inference'> {
       return { loss, elbo, klQP: recon + kl, recon, kl, mse, gradNormGen, gradNormInf, lrGen: this.opt.generator.learningRate, lrInf: this.opt.inference.learningRate };
     } finally {
       eps.dispose();
-      if (mask) x.dispose();
     }
   }
 
-  /** g(μ_φ(x)), eval mode; with ctx.mask the encoder sees m ⊙ x, as in training. */
-  reconstruct(x: tf.Tensor, ctx?: StepContext): tf.Tensor {
-    return reconstructFromMean(this.generator, this.inference, x, ctx?.mask);
+  /** g(μ_φ(x)), eval mode; on incomplete data x is the current fill, as in training. */
+  reconstruct(x: tf.Tensor): tf.Tensor {
+    return reconstructFromMean(this.generator, this.inference, x);
   }
 
   modules(): Record<string, Module> {

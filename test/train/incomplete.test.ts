@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { buildGenerator, buildInference } from '../../lib/models';
+import { buildGenerator, buildInference, buildTriangleModels } from '../../lib/models';
+import type { InferenceNet } from '../../lib/models/types';
 import { loadDataset, batchIndices, occlusionMask, type ImageDataset } from '../../lib/data';
 import { recoveryError } from '../../lib/metrics/reconstruction';
 import { objectiveScaling } from '../../lib/objectives/scaling';
-import { IncompleteDataTrainer, withOcclusion } from '../../lib/train/incomplete';
+import { DEFAULT_REFILLS, IncompleteDataTrainer, withOcclusion } from '../../lib/train/incomplete';
 import { AbpTrainer } from '../../lib/train/abp';
+import { DivergenceTriangleTrainer } from '../../lib/train/triangle';
 import { VaeTrainer } from '../../lib/train/vae';
 import type { Trainer } from '../../lib/train/trainer';
 import type { OptimizerConfig } from '../../lib/train/optimizer';
@@ -48,6 +50,12 @@ function abp(seed = 1): { trainer: Trainer; dispose(): void } {
   const trainer = new AbpTrainer(g, { seed, sigma: 0.3, optimizer: ADAM, langevin: { steps: 5, delta: 0.1 }, persistent: { examples: N } });
   return { trainer, dispose: () => g.dispose() };
 }
+function triangle(seed = 1): { trainer: Trainer; dispose(): void } {
+  const m = buildTriangleModels('mlp2d', MODEL);
+  const trainer = new DivergenceTriangleTrainer(m.generator, m.inference, m.ebm, { seed, scaling: objectiveScaling('paper', { sigma: 0.3 }), optimizers: { ebm: ADAM, generator: ADAM, inference: ADAM } });
+  return { trainer, dispose: () => [m.generator, m.inference, m.ebm].forEach((x) => x.dispose()) };
+}
+const METHODS = [['triangle', triangle], ['VAE', vae], ['ABP', abp]] as const;
 
 function train(t: IncompleteDataTrainer, from: number, to: number): Record<string, number>[] {
   const dummy = tf.zeros([16, 64]);
@@ -57,11 +65,11 @@ function train(t: IncompleteDataTrainer, from: number, to: number): Record<strin
   return out;
 }
 
-for (const [name, make] of [['VAE (refill procedure)', vae], ['ABP (observed-pixel likelihood)', abp]] as const) {
+for (const [name, make] of [['triangle (refill procedure)', triangle], ['VAE (refill procedure)', vae], ['ABP (observed-pixel likelihood)', abp]] as const) {
   test(`${name}: training fills the missing pixels better than the zero initialisation`, (t) => {
     const m = make();
     const w = new IncompleteDataTrainer(m.trainer, { observed: rows(flat, 0, N), mask: rows(mask, 0, N), truth: rows(flat, 0, N) });
-    const zeroFill = w.trainingRecoveryError();
+    const zeroFill = w.trainingRecoveryError({ refills: 0 });
     const counts: number[] = [];
     const hist = train(w, 0, 20);
     counts.push(tf.memory().numTensors);
@@ -116,6 +124,191 @@ test('incomplete-data errors name the fix', () => {
   const fakeAcd = { ...a.trainer, method: 'acd' } as unknown as Trainer;
   assert.throws(() => new IncompleteDataTrainer(fakeAcd, { observed: rows(flat, 0, 8), mask: rows(mask, 0, 8) }), (e: unknown) => isUserError(e) && /ACD learns no inference model/.test((e as Error).message));
   x.dispose();
+  w.dispose();
+  a.dispose();
+});
+
+/** The fills' values at observed (m = 1) and missing (m = 0) pixels, as flat arrays. */
+function split(fills: tf.Tensor, m: tf.Tensor): { observed: number[]; missing: number[] } {
+  const f = fills.dataSync();
+  const mm = m.dataSync();
+  const observed: number[] = [];
+  const missing: number[] = [];
+  f.forEach((v, i) => (mm[i] === 1 ? observed : missing).push(v));
+  return { observed, missing };
+}
+
+for (const [name, make] of METHODS) {
+  test(`${name}: each epoch refills the missing pixels (they change), the observed pixels never change`, () => {
+    const m = make();
+    const obs = rows(flat, 0, N);
+    const mk = rows(mask, 0, N);
+    const w = new IncompleteDataTrainer(m.trainer, { observed: obs, mask: mk });
+    const truthObserved = tf.tidy(() => split(tf.mul(obs, mk), mk).observed);
+    const epochs: number[][] = [split(w.fills.values, mk).missing];
+    assert.ok(epochs[0].every((v) => v === 0), 'zero fill to begin with (§4.4)');
+    for (let e = 0; e < 3; e++) {
+      train(w, e * (N / 16), (e + 1) * (N / 16));
+      const s = split(w.fills.values, mk);
+      assert.deepEqual(s.observed, truthObserved, `epoch ${e + 1}: observed pixels untouched`);
+      epochs.push(s.missing);
+    }
+    for (let e = 1; e < epochs.length; e++) {
+      const changed = epochs[e].filter((v, i) => Math.abs(v - epochs[e - 1][i]) > 1e-6).length;
+      assert.ok(changed > 0.5 * epochs[e].length, `epoch ${e}: ${changed} of ${epochs[e].length} missing pixels refilled`);
+    }
+    // Recovery keeps the observed pixels too and moves the missing ones at every refill.
+    const xt = rows(flat, N, 16);
+    const mt = rows(mask, N, 16);
+    const r1 = w.recover(xt, mt, { refills: 1 });
+    const r2 = w.recover(xt, mt, { refills: 2 });
+    assert.deepEqual(split(r2, mt).observed, tf.tidy(() => split(tf.mul(xt, mt), mt).observed));
+    const d = tf.tidy(() => split(tf.abs(tf.sub(r2, r1)), mt).missing);
+    assert.ok(Math.max(...d) > 1e-4, `refill 2 changes the fill of refill 1 (max |Δ| ${Math.max(...d)})`);
+    tf.dispose([obs, mk, xt, mt, r1, r2]);
+    w.dispose();
+    m.dispose();
+  });
+
+  test(`${name}: recovery runs the same K refills as every other method (default ${DEFAULT_REFILLS}) and leaks nothing`, () => {
+    const m = make();
+    const w = new IncompleteDataTrainer(m.trainer, { observed: rows(flat, 0, N), mask: rows(mask, 0, N), truth: rows(flat, 0, N) });
+    train(w, 0, 2);
+    // ABP's refills go through refillReconstruct (its chain continues), the others' through reconstruct.
+    const inner = m.trainer as Trainer & { refillReconstruct?: (...a: never[]) => unknown };
+    const key = inner instanceof AbpTrainer ? 'refillReconstruct' : 'reconstruct';
+    let calls = 0;
+    const original = (inner as unknown as Record<string, (...a: unknown[]) => unknown>)[key].bind(inner);
+    (inner as unknown as Record<string, unknown>)[key] = (...a: unknown[]) => {
+      calls += 1;
+      return original(...a);
+    };
+    const xt = rows(flat, N, 16);
+    const mt = rows(mask, N, 16);
+    assert.equal(w.refills, DEFAULT_REFILLS);
+    w.recover(xt, mt).dispose();
+    assert.equal(calls, DEFAULT_REFILLS);
+    calls = 0;
+    w.recover(xt, mt, { refills: 3 }).dispose();
+    assert.equal(calls, 3);
+    calls = 0;
+    const curve = w.recoveryErrorsByRefill(xt, mt, { refills: 4 });
+    assert.equal(calls, 4);
+    assert.equal(curve.length, 5);
+    // The training set: one refill pass per batch of 256 (N = 128: one batch) per refill.
+    calls = 0;
+    w.trainingRecoveryError({ refills: 2 });
+    assert.equal(calls, 2);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      w.recover(xt, mt, { refills: 3 }).dispose();
+      w.recoveryErrorsByRefill(xt, mt, { refills: 2 });
+      w.trainingRecoveryError({ refills: 2 });
+      w.recoveredTrainingImages({ refills: 0 }).dispose();
+    }
+    assert.equal(tf.memory().numTensors, before, 'tensor count flat across refills');
+    tf.dispose([xt, mt]);
+    w.dispose();
+    m.dispose();
+  });
+}
+
+for (const [name, make] of METHODS.filter(([n]) => n !== 'ABP')) {
+  test(`${name}: after the first refill the encoder sees the filled image, not zeros`, () => {
+    const m = make();
+    const mk = rows(mask, 0, N);
+    const w = new IncompleteDataTrainer(m.trainer, { observed: rows(flat, 0, N), mask: mk });
+    train(w, 0, N / 16); // one epoch: every example refilled once
+    const inference = (m.trainer as unknown as { inference: InferenceNet }).inference;
+    const seen: Float32Array[] = [];
+    const encode = inference.encode.bind(inference);
+    inference.encode = (x: tf.Tensor, training: boolean) => {
+      if (training) seen.push(x.dataSync().slice() as Float32Array);
+      return encode(x, training);
+    };
+    const it = N / 16;
+    const indices = batchIndices(N, 16, 9, 1)[0];
+    const fill = w.fills.gather(indices);
+    const m16 = tf.tidy(() => tf.gather(mk, tf.tensor1d(indices, 'int32')));
+    train(w, it, it + 1);
+    inference.encode = encode;
+    assert.deepEqual(seen[0], fill.dataSync(), 'the φ-step encodes the stored fill of its batch');
+    const missing = split(fill, m16).missing;
+    assert.ok(missing.filter((v) => v !== 0).length > 0.9 * missing.length, 'the fill is not zero at the missing pixels');
+    tf.dispose([fill, m16, mk]);
+    w.dispose();
+    m.dispose();
+  });
+}
+
+test('ABP: each refill continues the Langevin chain where the last one stopped', () => {
+  const m = abp();
+  const w = new IncompleteDataTrainer(m.trainer, { observed: rows(flat, 0, N), mask: rows(mask, 0, N) });
+  const t = m.trainer as AbpTrainer;
+  const starts: Float32Array[] = [];
+  const ends: Float32Array[] = [];
+  const infer = t.inferLatents.bind(t);
+  t.inferLatents = (x, z0, opts) => {
+    starts.push(z0.dataSync().slice() as Float32Array);
+    const z = infer(x, z0, opts);
+    ends.push(z.dataSync().slice() as Float32Array);
+    return z;
+  };
+  const xt = rows(flat, N, 8);
+  const mt = rows(mask, N, 8);
+  w.recover(xt, mt, { refills: 3 }).dispose();
+  t.inferLatents = infer;
+  assert.equal(starts.length, 3);
+  assert.ok(starts[0].every((v) => v === 0), 'held-out images start at z = 0');
+  assert.deepEqual(starts[1], ends[0]);
+  assert.deepEqual(starts[2], ends[1]);
+  tf.dispose([xt, mt]);
+  w.dispose();
+  m.dispose();
+});
+
+test('refills on a linear model (reconstruction = projection on the data subspace) shrink the error at every pass', () => {
+  // Data x = a Uᵀ on a 2-D subspace of R¹⁶; reconstruct(x) = x U Uᵀ. A refill is an alternating projection:
+  // e_{k+1} = (1 − m) ⊙ P e_k, so ‖e_k‖₂ cannot grow and tends to 0 when the observed pixels pin a down.
+  const D = 16;
+  const U = tf.tidy(() => tf.linalg.qr(tf.randomNormal([D, 2], 0, 1, 'float32', 11))[0] as tf.Tensor2D);
+  const x = tf.tidy(() => tf.matMul(tf.randomNormal([8, 2], 0, 0.5, 'float32', 12), U, false, true));
+  const m = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([8, D], 0, 1, 'float32', 13), 0.3), 'float32'));
+  const projector = {
+    method: 'vae',
+    seed: 0,
+    iteration: 0,
+    epoch: 0,
+    step: () => ({}),
+    setEpoch: () => undefined,
+    sample: () => tf.zeros([1, D]),
+    reconstruct: (xIn: tf.Tensor) => tf.tidy(() => tf.matMul(tf.matMul(xIn as tf.Tensor2D, U), U, false, true)),
+    modules: () => ({}),
+    optimizers: () => ({}),
+    restoreProgress: () => undefined,
+    dispose: () => undefined,
+  } as unknown as Trainer;
+  const w = new IncompleteDataTrainer(projector, { observed: x, mask: m, range: null, refills: 30 });
+  const l2 = [0, 1, 2, 5, 10, 30].map((k) => {
+    const r = k === 0 ? tf.mul(x, m) : w.recover(x, m, { refills: k });
+    const e = tf.tidy(() => tf.sum(tf.squaredDifference(r, x)).dataSync()[0]);
+    r.dispose();
+    return e;
+  });
+  for (let i = 1; i < l2.length; i++) assert.ok(l2[i] <= l2[i - 1] + 1e-6, `‖e‖² along refills ${l2.map((v) => v.toFixed(4)).join(' → ')}`);
+  const curve = w.recoveryErrorsByRefill(x, m);
+  assert.equal(curve.length, 31);
+  assert.ok(curve[30] < 0.1 * curve[0], `Table 3 error: zero fill ${curve[0]} → ${curve[30]} after 30 refills`);
+  assert.ok(curve[1] < curve[0]);
+  w.dispose();
+  tf.dispose([U, x, m]);
+});
+
+test('refill counts are checked', () => {
+  const a = vae();
+  assert.throws(() => new IncompleteDataTrainer(a.trainer, { observed: rows(flat, 0, 8), mask: rows(mask, 0, 8), refills: 0 }), (e: unknown) => isUserError(e) && /refills must be an integer ≥ 1/.test((e as Error).message));
+  const w = new IncompleteDataTrainer(a.trainer, { observed: rows(flat, 0, 8), mask: rows(mask, 0, 8), refills: 2 });
+  assert.throws(() => w.recover(rows(flat, 0, 2), rows(mask, 0, 2), { refills: 1.5 }), (e: unknown) => isUserError(e) && /refills/.test((e as Error).message));
   w.dispose();
   a.dispose();
 });
