@@ -125,6 +125,9 @@ test('Jupyter in Chromium: a notebook cell on the divergence-triangle kernel dra
       await new Promise((r) => setTimeout(r, 250));
     }
     mark('server up');
+    // new notebooks of `npm run notebook` start on the project's kernel
+    const specs = (await (await fetch(`${base}/api/kernelspecs`, { headers: { Authorization: `token ${token}` } })).json()) as { default: string };
+    assert.equal(specs.default, 'divergence-triangle');
 
     browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
     const page = await browser.newPage();
