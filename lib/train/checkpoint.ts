@@ -213,12 +213,14 @@ export interface TrainingCheckpointMeta {
 
 /**
  * Saves a trainer's networks (weights and buffers), optimizer state and counters atomically.
+ * @param opts fault injection and the disk-full fix (writeCheckpointFile)
  * @throws NonFiniteError (and leaves the previous file intact) if any weight is NaN/Inf
  */
 export function saveTrainingCheckpoint(
   file: string,
   trainer: Trainer,
   info: { preset: TrainPreset; modelOptions: ModelOptions; metrics?: Record<string, number> },
+  opts: AtomicWriteOptions = {},
 ): void {
   const tensors = new Map<string, StoredTensor>();
   const modules: TrainingCheckpointMeta['modules'] = {};
@@ -246,7 +248,7 @@ export function saveTrainingCheckpoint(
     savedAt: new Date().toISOString(),
     metrics: info.metrics,
   };
-  writeCheckpointFile(file, meta, tensors);
+  writeCheckpointFile(file, meta, tensors, opts);
 }
 
 /** Loads the weights and buffers of `modules` (keyed as in the checkpoint) from a read checkpoint. */

@@ -93,6 +93,20 @@ function fsyncDir(dir: string): void {
 }
 
 /**
+ * Writes every byte of `parts` to `fd`, looping over short writes.
+ * @throws an ENOSPC error when `write` returns 0 (nothing more fits: a full disk that reports no error)
+ */
+function writeAll(fd: number, parts: readonly Uint8Array[], write: FileWriter): void {
+  for (const part of parts) {
+    for (let off = 0; off < part.byteLength; ) {
+      const n = write(fd, part, off, Math.min(part.byteLength - off, 1 << 30));
+      if (!(n > 0)) throw Object.assign(new Error(`short write: 0 of ${part.byteLength - off} bytes`), { code: 'ENOSPC' });
+      off += n;
+    }
+  }
+}
+
+/**
  * Writes `parts` (concatenated) to `file` atomically; see the module comment.
  * @throws UserError on a full disk, a permission problem or a short write, with the previous file intact
  */
@@ -110,14 +124,7 @@ export function writeFileAtomic(file: string, parts: Uint8Array | readonly Uint8
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'wx');
-    for (const part of list) {
-      for (let off = 0; off < part.byteLength; ) {
-        const n = write(fd, part, off, Math.min(part.byteLength - off, 1 << 30));
-        // write(2) returns 0 only when nothing more can be written (a full disk that reports no error).
-        if (!(n > 0)) throw Object.assign(new Error(`short write: 0 of ${part.byteLength - off} bytes`), { code: 'ENOSPC' });
-        off += n;
-      }
-    }
+    writeAll(fd, list, write);
     const size = fs.fstatSync(fd).size;
     if (size !== expected) throw new UserError(`short write to ${file}: ${size} of ${expected} bytes reached the disk; check free space and the disk, then run again (the previous file is unchanged)`);
     fs.fsyncSync(fd);
@@ -180,8 +187,15 @@ export function prepareOutputDir(dir: string, flag = '--out'): string {
     try {
       fs.mkdirSync(abs, { recursive: true });
     } catch (e) {
-      if (errno(e) === 'EACCES' || errno(e) === 'EPERM') {
-        throw new UserError(`${flag} ${abs} cannot be created: ${up} is not writable (${errno(e)}); pass ${flag} in a folder you can write, or fix its permissions`);
+      // A recursive mkdir on a read-only file system reports ENOENT: ask the nearest existing folder instead.
+      let code = errno(e);
+      try {
+        fs.accessSync(up, fs.constants.W_OK);
+      } catch (e2) {
+        code = errno(e2) ?? code;
+      }
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new UserError(`${flag} ${abs} cannot be created: ${up} is not writable (${code}${code === 'EROFS' ? ', a read-only file system' : ''}); pass ${flag} in a folder you can write, or fix its permissions`);
       }
       rethrow(e, abs, 'create');
     }
@@ -238,7 +252,12 @@ export class RunFolder {
   readonly cleaned: string[];
   private released = false;
 
-  private constructor(readonly dir: string, cleaned: string[]) {
+  private constructor(
+    readonly dir: string,
+    cleaned: string[],
+    /** Fault injection for tests (short writes, ENOSPC); used for every file the run writes. */
+    readonly writer: FileWriter | undefined,
+  ) {
     this.metricsFile = path.join(dir, 'metrics.jsonl');
     this.summaryFile = path.join(dir, 'summary.json');
     this.checkpointFile = path.join(dir, 'checkpoint', CHECKPOINT_FILE);
@@ -249,15 +268,17 @@ export class RunFolder {
   /**
    * @param policy 'refuse': a folder holding a run is a UserError (dtri train without --resume/--force);
    *   'resume': continue it; 'overwrite': replace it (at `begin`)
-   * @param flag how the user named the folder, for messages
+   * @param opts.flag how the user named the folder, for messages (default '--out')
+   * @param opts.writer replaces fs.writeSync for every file of the run (fault injection in tests)
    */
-  static open(dir: string, policy: ExistingRunPolicy, flag = '--out'): RunFolder {
+  static open(dir: string, policy: ExistingRunPolicy, opts: { flag?: string; writer?: FileWriter } = {}): RunFolder {
+    const flag = opts.flag ?? '--out';
     const abs = prepareOutputDir(dir, flag);
     const lockFile = path.join(abs, LOCK_FILE);
     takeLock(lockFile, abs);
     try {
       const cleaned = removeStaleTemps(abs);
-      const folder = new RunFolder(abs, cleaned);
+      const folder = new RunFolder(abs, cleaned, opts.writer);
       if (policy === 'refuse') {
         const existing = folder.existingRun();
         if (existing) {
@@ -291,20 +312,25 @@ export class RunFolder {
   }
 
   /**
-   * The point of no return: the run is known to proceed. Resuming keeps metrics.jsonl's lines up to
-   * `resumeFrom`; a new run empties it and removes an old summary and checkpoint. Both by atomic rewrites.
+   * The point of no return: the run is known to proceed. The old summary is removed (a folder without one
+   * holds an unfinished session, so a session that dies, e.g. on a full disk, never leaves "completed"
+   * behind). Resuming keeps metrics.jsonl's lines up to `resumeFrom`; a new run empties it and removes the
+   * old checkpoint. Metrics by an atomic rewrite.
    */
   begin(resumeFrom: number | null): void {
-    if (resumeFrom === null) {
-      for (const f of [this.summaryFile, this.checkpointFile]) {
-        try {
-          fs.rmSync(f, { force: true });
-        } catch (e) {
-          rethrow(e, f, 'write');
-        }
+    for (const f of resumeFrom === null ? [this.summaryFile, this.checkpointFile] : [this.summaryFile]) {
+      try {
+        fs.rmSync(f, { force: true });
+      } catch (e) {
+        rethrow(e, f, 'write');
       }
     }
     this.truncateMetrics(resumeFrom ?? 0);
+  }
+
+  /** Options for writeFileAtomic / writeCheckpointFile of this run's files. */
+  writeOptions(diskFullFix: string): AtomicWriteOptions {
+    return { diskFullFix, ...(this.writer ? { writer: this.writer } : {}) };
   }
 
   /** Keeps the metrics lines with iteration ≤ upTo (and drops unparsable ones, e.g. a line cut by a crash). */
@@ -323,20 +349,24 @@ export class RunFolder {
         return false;
       }
     });
-    writeFileAtomic(this.metricsFile, Buffer.from(keep.length ? keep.join('\n') + '\n' : '', 'utf8'), { diskFullFix: 'free space and run again' });
+    writeFileAtomic(this.metricsFile, Buffer.from(keep.length ? keep.join('\n') + '\n' : '', 'utf8'), this.writeOptions('free space and run again'));
   }
 
   /** Appends one metrics line; a line cut short by a full disk is dropped by the next truncateMetrics. */
   appendMetrics(record: Record<string, unknown>): void {
+    let fd: number | undefined;
     try {
-      fs.appendFileSync(this.metricsFile, JSON.stringify(record) + '\n');
+      fd = fs.openSync(this.metricsFile, 'a');
+      writeAll(fd, [Buffer.from(JSON.stringify(record) + '\n', 'utf8')], this.writer ?? defaultWriter);
     } catch (e) {
       rethrow(e, this.metricsFile, 'write', 'free space and resume with --resume');
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 
   writeSummary(summary: unknown): void {
-    writeJsonAtomic(this.summaryFile, summary, { diskFullFix: 'free space and resume with --resume' });
+    writeJsonAtomic(this.summaryFile, summary, this.writeOptions('free space and resume with --resume'));
   }
 
   /** Removes the lock (idempotent; only when it is still this process's). */
@@ -357,10 +387,13 @@ function takeLock(lockFile: string, dir: string): void {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = fs.openSync(lockFile, 'wx');
+      let written = false;
       try {
         fs.writeSync(fd, JSON.stringify(info) + '\n');
+        written = true;
       } finally {
         fs.closeSync(fd);
+        if (!written) fs.rmSync(lockFile, { force: true }); // e.g. a full disk: leave no empty lock behind
       }
       return;
     } catch (e) {

@@ -31,7 +31,7 @@ import {
   type StoredTensor,
   type TrainingCheckpointMeta,
 } from './checkpoint';
-import { checkResumeChanges, RunFolder } from './run-folder';
+import { checkResumeChanges, RunFolder, type FileWriter } from './run-folder';
 import { NonFiniteError } from './optimizer';
 import { applyOverrides, PRESETS, resolvePreset, validatePreset, type TrainingMethod, type TrainPreset } from './presets';
 import { optimizerConfigFromPreset, type Trainer } from './trainer';
@@ -214,6 +214,8 @@ export interface RunTrainingOptions {
   existingRun?: 'refuse' | 'overwrite';
   /** One-line notes for the user: temp files removed, schedule keys changed on resume. */
   onNote?(line: string): void;
+  /** Replaces fs.writeSync for every file of the run folder: fault injection (short writes, ENOSPC) in tests. */
+  writer?: FileWriter;
 }
 
 export type TrainingStatus = 'completed' | 'aborted' | 'diverged';
@@ -290,7 +292,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
   const withSeed = (p: TrainPreset) => (opts.seed === undefined ? p : validatePreset({ ...p, seed: opts.seed }));
   // Presets and overrides are checked before the folder is touched: a typo locks or changes nothing.
   const requested = withSeed(typeof opts.preset === 'string' ? resolvePreset(opts.preset, overrides) : applyOverrides(opts.preset, overrides));
-  const folder = RunFolder.open(opts.outDir, opts.resume ? 'resume' : (opts.existingRun ?? 'overwrite'));
+  const folder = RunFolder.open(opts.outDir, opts.resume ? 'resume' : (opts.existingRun ?? 'overwrite'), { writer: opts.writer });
   try {
     return await trainInFolder(opts, overrides, requested, withSeed, folder);
   } finally {
@@ -365,7 +367,7 @@ async function trainInFolder(
     let message: string | undefined;
     let metrics: Record<string, number> = resumeFrom?.meta.metrics ?? {};
     const save = () => {
-      saveTrainingCheckpoint(ckptFile, trainer!, { preset, modelOptions, metrics });
+      saveTrainingCheckpoint(ckptFile, trainer!, { preset, modelOptions, metrics }, folder.writeOptions('free space and resume with --resume'));
       lastSaved = trainer!.iteration;
     };
     const elapsed = () => (Date.now() - t0) / 1000;
