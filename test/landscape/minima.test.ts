@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { descentOptionsFromScale, findMinima, mergeNearDuplicates, restrictMinima } from '../../lib/landscape/minima';
+import { dataScale, descentOptionsFromScale, findMinima, mergeNearDuplicates, restrictMinima } from '../../lib/landscape/minima';
 import { isUserError } from '../../lib/errors';
-import { collinearReference, collinearWells, jitteredStarts, onLine, seededVector, unit, wellsScore } from './wells';
+import { type Cone, collinearReference, collinearWells, conesEnergy, conesScore, jitteredStarts, onLine, seededVector, unit, wellsScore } from './wells';
 
 tf.setBackend('cpu');
 
@@ -151,8 +151,10 @@ test('descentOptionsFromScale: η ∝ 1/‖∇E‖ so a scaled energy descends t
       const score = (x: tf.Tensor) => tf.tidy(() => w(x).mul(k) as tf.Tensor1D);
       const o = await descentOptionsFromScale(score, starts, { maxSteps: 3000 });
       assert.ok(o.stepSize * o.gradientScale > 0.0099 * Math.sqrt(d) && o.stepSize * o.gradientScale < 0.0101 * Math.sqrt(d), 'first step 1% of √D');
-      assert.ok(Math.abs(o.tol / o.gradientScale - 0.02) < 1e-12);
-      assert.ok(Math.abs(o.mergeDistance! - 0.05 * Math.sqrt(d)) < 1e-12);
+      assert.equal(o.tol, undefined, 'the window rule, not a gradient tolerance');
+      // The merge distance is 5% of the starts' median nearest-neighbour distance, computed here in float64.
+      assert.ok(Math.abs(o.dataScale - medianNearest(points)) < 1e-3 * o.dataScale, `data scale ${o.dataScale} vs ${medianNearest(points)}`);
+      assert.ok(Math.abs(o.mergeDistance! - 0.05 * o.dataScale) < 1e-9);
       const r = await findMinima(score, starts, o);
       assert.equal(r.energies.length, 4, `${d}-D ×${k}: four minima`);
       assert.equal(r.converged.reduce((a, b) => a + b, 0), points.length, `${d}-D ×${k}: every start converged`);
@@ -171,31 +173,104 @@ test('descentOptionsFromScale: η ∝ 1/‖∇E‖ so a scaled energy descends t
   z.dispose();
 });
 
-test('stallSteps: descents settle on the kink of a piecewise-linear minimum, but not on a sloping valley floor', async () => {
+test('stallSteps and the window rule: descents settle on the kink of a piecewise-linear minimum, but not on a sloping valley floor', async () => {
   // E = |x − 0.3| + |y + 0.2|: ‖∇E‖ = √2 everywhere, so the gradient tolerance never fires.
   const vee = (x: tf.Tensor) => tf.tidy(() => x.sub(tf.tensor1d([0.3, -0.2])).abs().sum(1).neg() as tf.Tensor1D);
   const starts = tf.tensor2d([[-0.8, 0.7], [0.9, -0.9], [0.31, 0.5]]);
   const opts = { stepSize: 0.01, maxSteps: 400, tol: 1e-3, mergeDistance: 0.05 };
-  const plain = await findMinima(vee, starts, opts);
+  const plain = await findMinima(vee, starts, { ...opts, window: 0 });
   assert.equal(plain.converged.reduce((a, b) => a + b, 0), 0, 'constant steps bounce across the kink forever');
+  assert.ok(plain.stoppedBy.every((s) => s === 'maxSteps'));
+  assert.equal(plain.convergedShare, 0);
   plain.minima.dispose();
   const before = tf.memory().numTensors;
-  const r = await findMinima(vee, starts, { ...opts, stallSteps: 5 });
-  assert.equal(tf.memory().numTensors, before + 1);
-  assert.equal(r.converged.reduce((a, b) => a + b, 0), 3);
-  assert.equal(r.energies.length, 1, 'all three reach the same minimum');
-  const [p] = (await r.minima.array()) as number[][];
-  assert.ok(distance(p, [0.3, -0.2]) < 2 * 0.01 * Math.SQRT2, `minimum at ${p}`);
-  assert.ok(Math.max(...r.steps) < 200, `steps ${Array.from(r.steps)}`);
-  r.minima.dispose();
+  for (const extra of [{ stallSteps: 5, window: 0 }, {}]) {
+    const r = await findMinima(vee, starts, { ...opts, ...extra });
+    assert.equal(tf.memory().numTensors, before + 1);
+    assert.equal(r.converged.reduce((a, b) => a + b, 0), 3);
+    assert.equal(r.convergedShare, 1);
+    assert.deepEqual(r.stoppedBy, new Array(3).fill('window' in extra ? 'stall' : 'window'));
+    assert.equal(r.energies.length, 1, 'all three reach the same minimum');
+    const [p] = (await r.minima.array()) as number[][];
+    // stallSteps: within a step (η√2) of the kink; the window rule halves η four times first.
+    const within = 'window' in extra ? 2 * 0.01 * Math.SQRT2 : (2 * 0.01 * Math.SQRT2) / 16;
+    assert.ok(distance(p, [0.3, -0.2]) < within, `minimum at ${p}`);
+    assert.ok(Math.max(...r.steps) < 250, `steps ${Array.from(r.steps)}`);
+    r.minima.dispose();
+  }
   // E = 2|y| − 0.5x in [−1, 1]²: the descent zig-zags across y = 0 but keeps setting new lows down the
-  // valley, so it is not stopped before the box's edge at x = 1.
+  // valley, so neither rule stops it before the box's edge at x = 1.
   const valley = (x: tf.Tensor) => tf.tidy(() => x.slice([0, 1], [-1, 1]).abs().mul(2).sub(x.slice([0, 0], [-1, 1]).mul(0.5)).reshape([-1]).neg() as tf.Tensor1D);
   const v0 = tf.tensor2d([[-0.9, 0.31]]);
-  const v = await findMinima(valley, v0, { ...opts, maxSteps: 2000, stallSteps: 5, clamp: [-1, 1] });
-  const [end] = (await v.minima.array()) as number[][];
-  assert.ok(end[0] > 0.99 && Math.abs(end[1]) < 0.03, `valley end ${end}`);
-  assert.equal(v.converged[0], 1);
-  tf.dispose([v.minima, v0, starts]);
+  for (const extra of [{ stallSteps: 5, window: 0 }, {}]) {
+    const v = await findMinima(valley, v0, { ...opts, maxSteps: 2000, ...extra, clamp: [-1, 1] });
+    const [end] = (await v.minima.array()) as number[][];
+    assert.ok(end[0] > 0.99 && Math.abs(end[1]) < 0.03, `valley end ${end} (${JSON.stringify(extra)})`);
+    assert.equal(v.converged[0], 1);
+    // The path zig-zags: it is longer than the straight line from start to end.
+    assert.ok(v.pathLength[0] > v.displacement[0] && Math.abs(v.displacement[0] - distance(end, [-0.9, 0.31])) < 1e-5);
+    v.minima.dispose();
+  }
+  tf.dispose([v0, starts]);
   await assert.rejects(findMinima(vee, tf.zeros([1, 2]), { ...opts, stallSteps: 0 }), (e) => isUserError(e) && /stallSteps/.test(e.message));
+  await assert.rejects(findMinima(vee, tf.zeros([1, 2]), { ...opts, window: 2.5 }), (e) => isUserError(e) && /window/.test(e.message));
 });
+
+test('piecewise-linear cones (minima on kinks, ∇E never vanishes): every descent converges and ends at its known minimum', async () => {
+  for (const d of [2, 784]) {
+    // Four cones; apexes ≥ 1 apart per coordinate, so each apex lies below the other cones.
+    const centers = [0, 1, 2, 3].map((k) => (d === 2 ? [[-1, -1], [1, -1], [-1, 1], [1.2, 1.1]][k] : seededVector(d, 40 + k, 1)));
+    const cones: Cone[] = centers.map((center, k) => ({ center, slope: [1, 1.5, 0.8, 1.2][k], depth: [-2, -1.5, -1.8, -1][k] }));
+    cones.forEach((k) => assert.equal(conesEnergy(cones, k.center), k.depth, 'each apex is the envelope there'));
+    const spread = d === 2 ? 0.3 : 0.05;
+    const perCone = d === 2 ? 12 : 3;
+    const { points, labels } = jitteredStarts(centers, perCone, spread, 5);
+    const starts = d === 2 ? tf.tensor2d(points) : tf.tensor(points, [points.length, 28, 28, 1]);
+    const score = conesScore(cones);
+    const o = await descentOptionsFromScale(score, starts, { maxSteps: 1000 });
+    const before = tf.memory().numTensors;
+    const r = await findMinima(score, starts, o);
+    assert.equal(tf.memory().numTensors, before + 1);
+    assert.equal(r.convergedShare, 1, `${d}-D: converged ${r.convergedShare}, stopped by ${[...new Set(r.stoppedBy)]}`);
+    assert.ok(r.stoppedBy.every((s) => s === 'window'), 'the gradient tolerance cannot fire on cones');
+    assert.equal(r.energies.length, 4, `${d}-D: descents into one cone meet (${r.energies.length} minima)`);
+    // Deepest first: cones 0 (−2), 2 (−1.8), 1 (−1.5), 3 (−1).
+    const order = [0, 2, 1, 3];
+    const found = (await r.minima.reshape([4, d]).array()) as number[][];
+    order.forEach((k, i) => {
+      // The last steps are η/16 per coordinate times the slope: every coordinate within a couple of them.
+      const perCoord = (2 * o.stepSize * cones[k].slope) / 16;
+      assert.ok(distance(found[i], centers[k]) < perCoord * Math.sqrt(d), `${d}-D minimum ${i}: off by ${distance(found[i], centers[k])}`);
+      assert.ok(Math.abs(r.energies[i] - cones[k].depth) < cones[k].slope * perCoord * d + 1e-5);
+    });
+    for (let s = 0; s < labels.length; s++) assert.equal(order[r.assignment[s]], labels[s]);
+    assert.deepEqual(Array.from(r.counts), [perCone, perCone, perCone, perCone]);
+    r.minima.dispose();
+    starts.dispose();
+  }
+});
+
+test('starts spread over one well merge into one minimum; the default merge distance follows the data scale', async () => {
+  // One L1 cone: every descent ends within a few final steps of the apex, far inside 5% of the starts' spacing.
+  const center = seededVector(784, 9, 0.5);
+  const score = conesScore([{ center, slope: 1, depth: 0 }]);
+  const { points } = jitteredStarts([center], 20, 0.3, 13);
+  const starts = tf.tensor2d(points);
+  const r = await findMinima(score, starts, { stepSize: 0.01, maxSteps: 2000 });
+  assert.equal(r.convergedShare, 1);
+  assert.equal(r.energies.length, 1);
+  assert.deepEqual(Array.from(r.assignment), new Array(20).fill(0));
+  assert.ok(Math.abs(r.mergeDistance - 0.05 * medianNearest(points)) < 1e-3 * r.mergeDistance, `merge distance ${r.mergeDistance}`);
+  assert.ok(Math.abs((await dataScale(starts)) - medianNearest(points)) < 1e-3 * r.mergeDistance * 20);
+  // Without merging (distance 0) the 20 ends are distinct points, so the merge is what joined them.
+  const apart = await findMinima(score, starts, { stepSize: 0.01, maxSteps: 2000, mergeDistance: 0 });
+  assert.ok(apart.energies.length > 1, `${apart.energies.length} distinct ends`);
+  tf.dispose([r.minima, apart.minima, starts]);
+});
+
+/** Median over points of the distance to the nearest other point, in float64. */
+function medianNearest(points: readonly (readonly number[])[]): number {
+  const nn = points.map((p, i) => Math.min(...points.filter((_, j) => j !== i).map((q) => distance(p, q))));
+  nn.sort((a, b) => a - b);
+  return nn[Math.floor((nn.length - 1) / 2)];
+}

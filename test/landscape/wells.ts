@@ -120,3 +120,40 @@ export function jitteredStarts(centers: readonly (readonly number[])[], count: n
   });
   return { points, labels };
 }
+
+/**
+ * A piecewise-linear energy with minima on kinks, like a ReLU network's: E(x) = min_k (s_k‖x − c_k‖₁ + e_k),
+ * the lower envelope of L1 cones. Where cone k is the envelope, ∇E = s_k·sign(x − c_k), of norm s_k√D
+ * everywhere (it never vanishes); each apex c_k that lies below the other cones is a local minimum of
+ * energy e_k, and between two apexes the envelope's highest point on the straight line is where the
+ * cones cross.
+ */
+export interface Cone {
+  center: number[];
+  slope: number;
+  depth: number;
+}
+
+/** The tf score f = −E of a lower envelope of L1 cones; x may be [N, D] or [N, ...shape]. */
+export function conesScore(cones: readonly Cone[]): LandscapeScoreFn {
+  const d = cones[0].center.length;
+  const c = tf.keep(tf.tensor2d(cones.map((k) => k.center))); // [K, D]; kept for the life of the test process
+  const s = tf.keep(tf.tensor1d(cones.map((k) => k.slope)));
+  const e = tf.keep(tf.tensor1d(cones.map((k) => k.depth)));
+  return (x) =>
+    tf.tidy(() => {
+      const l1 = x.reshape([x.shape[0], 1, d]).sub(c.expandDims(0)).abs().sum(2); // [N, K]
+      return l1.mul(s).add(e).min(1).neg() as tf.Tensor1D;
+    });
+}
+
+/** E(x) of the cones in float64. */
+export function conesEnergy(cones: readonly Cone[], x: readonly number[]): number {
+  let best = Infinity;
+  for (const k of cones) {
+    let l1 = 0;
+    for (let i = 0; i < x.length; i++) l1 += Math.abs(x[i] - k.center[i]);
+    best = Math.min(best, k.slope * l1 + k.depth);
+  }
+  return best;
+}
