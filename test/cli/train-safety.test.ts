@@ -10,6 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs';
 import { checkResultsFiles } from '../../lib/cli/results';
 import { main, userMessage } from '../../lib/cli/main';
 import { isUserError } from '../../lib/errors';
@@ -17,6 +19,10 @@ import { readCheckpointFile, type TrainingCheckpointMeta } from '../../lib/train
 import type { TrainingSummary } from '../../lib/train/runner';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-cli-'));
+// Decoded image folders are cached; keep the cache out of the project.
+const CACHE = tmp();
+process.env.DTRI_CACHE_DIR = CACHE;
+process.on('exit', () => fs.rmSync(CACHE, { recursive: true, force: true }));
 /** toy2d-quick cut to milliseconds per iteration; `--set iterations=N` is appended per call. */
 const QUICK = ['--preset', 'toy2d-quick', '--backend', 'cpu', '--set', 'hidden=8,8', '--set', 'batchSize=16', '--set', 'dataLimit=64', '--set', 'logEvery=1'];
 const train = (out: string, ...extra: string[]) => main(['train', ...QUICK, '--out', out, ...extra]);
@@ -117,6 +123,31 @@ test('one-line errors for --out on or under a file, a malformed or folder checkp
   assert.throws(() => checkResultsFiles(results), (e: unknown) => isUserError(e) && /06-x\.json is not a valid results file \(.*\): fix the JSON or re-run its notebook/.test((e as Error).message) && !(e as Error).message.includes('\n'));
   fs.writeFileSync(path.join(results, '06-x.json'), '{"metrics": {}}');
   assert.throws(() => checkResultsFiles(results), (e: unknown) => isUserError(e) && /06-x\.json is not a valid results file \(no "rows" list\)/.test((e as Error).message));
+  fs.rmSync(root, { recursive: true });
+});
+
+test('images whose shape does not fit the networks (7×7 IDX, an 80×80 folder) are one line naming the fix; --set imageSize=28 then trains', async () => {
+  const root = tmp();
+  const idx = path.join(root, 'idx');
+  fs.mkdirSync(idx);
+  const idxFile = (shape: number[], data: number[]) => {
+    const head = Buffer.alloc(4 + 4 * shape.length);
+    head[2] = 0x08;
+    head[3] = shape.length;
+    shape.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+    return Buffer.concat([head, Buffer.from(data)]);
+  };
+  fs.writeFileSync(path.join(idx, 'train-images-idx3-ubyte'), idxFile([4, 7, 7], new Array(4 * 49).fill(9)));
+  fs.writeFileSync(path.join(idx, 'train-labels-idx1-ubyte'), idxFile([4], [0, 1, 2, 3]));
+  const mnist = ['train', '--preset', 'mnist-quick', '--backend', 'cpu', '--set', 'batchSize=2', '--set', 'iterations=1'];
+  const tensors = tf.memory().numTensors;
+  await refused(main([...mnist, '--data', idx, '--out', path.join(root, 'a')]), /^dataset mnist \(.*train-images-idx3-ubyte\) has examples of 7×7×1 but the mnist networks of mnist-quick take 28×28×1: pass --set imageSize=28 to resize every image to 28×28, or use data of that size$/);
+  const folder = path.join(root, 'imgs');
+  fs.mkdirSync(folder);
+  for (let i = 0; i < 4; i++) await sharp(Buffer.alloc(80 * 80, 40 * i), { raw: { width: 80, height: 80, channels: 1 } }).png().toFile(path.join(folder, `${i}.png`));
+  await refused(main([...mnist, '--set', `dataset=folder:${folder}`, '--out', path.join(root, 'b')]), /^dataset folder:.*imgs .* has examples of 80×80×\d but the mnist networks of mnist-quick take 28×28×\d: pass --set imageSize=28 to resize/);
+  assert.equal(tf.memory().numTensors, tensors, 'a refused run leaves no tensors');
+  assert.equal(await main([...mnist, '--set', `dataset=folder:${folder}`, '--set', 'imageSize=28', '--out', path.join(root, 'c')]), 0);
   fs.rmSync(root, { recursive: true });
 });
 
