@@ -1,8 +1,8 @@
 /** Public API of lib/landscape (re-exported from lib/index.ts): energy-landscape mapping and disconnectivity graphs. */
 export type { LandscapeScoreFn, LandscapeGeneratorFn } from './score';
 export { ebmLandscapeScore, latentLandscapeScore, energyAndGradient } from './score';
-export type { FindMinimaOptions, MinimaResult, DescentScaleOptions } from './minima';
-export { findMinima, restrictMinima, mergeNearDuplicates, descentOptionsFromScale } from './minima';
+export type { FindMinimaOptions, MinimaResult, DescentScaleOptions, DescentStop } from './minima';
+export { findMinima, restrictMinima, mergeNearDuplicates, descentOptionsFromScale, dataScale } from './minima';
 export type {
   MinimaPair,
   BarrierResult,
@@ -22,8 +22,9 @@ export type {
   TreeCut,
   BasinPurity,
   BasinSizeStats,
+  EpsilonChoice,
 } from './tree';
-export { buildTree, treeLeaves, cutTree, epsilonForBasins, basinMembers, basinPurity, basinPurityChance, basinSizeStats } from './tree';
+export { buildTree, treeLeaves, cutTree, epsilonForBasins, epsilonForMostBasins, basinMembers, basinPurity, basinPurityChance, basinSizeStats } from './tree';
 export type {
   DisconnectivityOrder,
   DisconnectivityLayoutOptions,

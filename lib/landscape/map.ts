@@ -31,6 +31,8 @@ import {
   buildTree,
   cutTree,
   epsilonForBasins,
+  epsilonForMostBasins,
+  type EpsilonChoice,
 } from './tree';
 
 export type LandscapeMethod = 'linear' | 'ad';
@@ -38,8 +40,13 @@ export type LandscapeMethod = 'linear' | 'ad';
 /** Which pairs of minima get a barrier: all of them, or each minimum with its k nearest (Euclidean) ones. */
 export type LandscapePairs = 'all' | { nearest: number };
 
-/** Where to cut the tree into basins: at an energy ε, or at the ε that leaves k basins. */
-export type LandscapeCut = { epsilon: number } | { basins: number };
+/**
+ * Where to cut the tree into basins (§4.3: b_ij < ε ⇒ one basin): 'most-basins' (default) at the ε
+ * with the most basins of ≥ minMembers members (`epsilonForMostBasins`), at a given energy ε, or at the
+ * ε that leaves k basins (cut from the top: on a chained single-linkage tree one giant basin and k − 1
+ * outliers, kept for comparison).
+ */
+export type LandscapeCut = 'most-basins' | { epsilon: number } | { basins: number };
 
 export interface MapLandscapeOptions {
   descent: Omit<FindMinimaOptions, 'onProgress' | 'signal'>;
@@ -57,7 +64,7 @@ export interface MapLandscapeOptions {
   pairs?: LandscapePairs;
   /** Keep at most this many minima (the most visited, then the deepest) for the barrier stage (default all). */
   maxMinima?: number;
-  /** Default { basins: 20 }. */
+  /** Default 'most-basins'. */
   cut?: LandscapeCut;
   /** Basins smaller than this are left out of purity statistics and drawings (default 4, as the paper). */
   minMembers?: number;
@@ -74,6 +81,8 @@ export interface LandscapeResult {
   tree: LandscapeTree;
   /** Basins at the cut and the tree above it (what `layoutDisconnectivity` draws). */
   cut: TreeCut;
+  /** How ε was chosen: 'most-basins' with the curve it was chosen from, or as given. */
+  epsilonChoice: { rule: 'most-basins' | 'given' | 'basins'; levels?: EpsilonChoice['levels'] };
   /** Per basin, the starts (data indices) that descended into it, lowest descent end first. */
   members: number[][];
   /** Per minimum, the most frequent label among its starts (−1 without labels or starts). */
@@ -173,8 +182,20 @@ export function landscapeFromBarriers(
 ): LandscapeResult {
   const minMembers = opts.minMembers ?? 4;
   const tree = buildTree(minima.energies, barriers.matrix, { members: minima.counts });
-  const cutSpec = opts.cut ?? { basins: 20 };
-  const epsilon = 'epsilon' in cutSpec ? cutSpec.epsilon : epsilonForBasins(tree, cutSpec.basins);
+  const cutSpec = opts.cut ?? 'most-basins';
+  let epsilon: number;
+  let epsilonChoice: LandscapeResult['epsilonChoice'];
+  if (cutSpec === 'most-basins') {
+    const choice = epsilonForMostBasins(tree, minMembers);
+    epsilon = choice.epsilon;
+    epsilonChoice = { rule: 'most-basins', levels: choice.levels };
+  } else if ('epsilon' in cutSpec) {
+    epsilon = cutSpec.epsilon;
+    epsilonChoice = { rule: 'given' };
+  } else {
+    epsilon = epsilonForBasins(tree, cutSpec.basins);
+    epsilonChoice = { rule: 'basins' };
+  }
   const cut = cutTree(tree, epsilon);
   const members = basinMembers(cut.basins, minima.assignment, minima.finalEnergies);
   const result: LandscapeResult = {
@@ -183,6 +204,7 @@ export function landscapeFromBarriers(
     barriers,
     tree,
     cut,
+    epsilonChoice,
     members,
     sizes: basinSizeStats(members.map((l) => l.length), minMembers),
     minMembers,
@@ -246,6 +268,8 @@ export interface LandscapeJson {
   barriers: (number | null)[][];
   tree: { nodes: { id: number; parent: number; children: number[]; energy: number; minEnergy: number; members: number; minimum: number }[]; roots: number[] };
   epsilon: number | null;
+  /** How ε was chosen ('most-basins': the level with the most basins of ≥ minMembers members). */
+  epsilonRule: 'most-basins' | 'given' | 'basins';
   basins: {
     id: number;
     energy: number;
@@ -259,7 +283,18 @@ export interface LandscapeJson {
   basinTree: { nodes: { id: number; parent: number; children: number[]; energy: number; members: number; basin: number }[]; roots: number[] };
   purity: { overall: number; mean: number; counted: number; minMembers: number } | null;
   sizes: LandscapeResult['sizes'];
-  descent: { starts: number; converged: number; meanSteps: number };
+  descent: {
+    starts: number;
+    converged: number;
+    convergedShare: number;
+    meanSteps: number;
+    /** Descents per stopping reason ('window', 'gradient', 'stall' converged; 'maxSteps', 'nonFinite' not). */
+    stoppedBy: Record<string, number>;
+    /** Median ‖end − start‖ and path length of the descents. */
+    medianDisplacement: number;
+    medianPathLength: number;
+    mergeDistance: number;
+  };
   /** Method 'ad': the settings used and the scale they came from. */
   adSettings?: LandscapeResult['adSettings'];
 }
@@ -298,6 +333,7 @@ export function landscapeToJson(result: LandscapeResult): LandscapeJson {
       roots: tree.roots,
     },
     epsilon: num(cut.epsilon),
+    epsilonRule: result.epsilonChoice.rule,
     basins: cut.basins.map((b) => ({
       id: b.id,
       energy: b.energy,
@@ -316,8 +352,18 @@ export function landscapeToJson(result: LandscapeResult): LandscapeJson {
     descent: {
       starts: minima.steps.length,
       converged: minima.converged.reduce((a, b) => a + b, 0),
+      convergedShare: minima.convergedShare,
       meanSteps: minima.steps.length ? steps / minima.steps.length : 0,
+      stoppedBy: minima.stoppedBy.reduce<Record<string, number>>((acc, r) => ((acc[r] = (acc[r] ?? 0) + 1), acc), {}),
+      medianDisplacement: median(minima.displacement),
+      medianPathLength: median(minima.pathLength),
+      mergeDistance: minima.mergeDistance,
     },
     ...(result.adSettings ? { adSettings: result.adSettings } : {}),
   };
+}
+
+function median(a: ArrayLike<number>): number {
+  const s = Array.from(a).sort((x, y) => x - y);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { landscapeToJson, mapLandscape, nearestPairs } from '../../lib/landscape/map';
+import { landscapeFromBarriers, landscapeToJson, mapLandscape, nearestPairs } from '../../lib/landscape/map';
+import { basinPurityChance } from '../../lib/landscape/tree';
 import { isUserError } from '../../lib/errors';
-import { collinearReference, collinearWells, jitteredStarts, seededVector, unit, wellsScore } from './wells';
+import { type Cone, collinearReference, collinearWells, conesScore, jitteredStarts, seededVector, unit, wellsScore } from './wells';
 
 tf.setBackend('cpu');
 
@@ -153,4 +154,82 @@ test('nearestPairs and user errors', async () => {
   await assert.rejects(mapLandscape(score, { images: m }, { descent: DESCENT, method: 'ad', ad: { alpha: 0 } }), (e) => isUserError(e) && /alpha/.test(e.message));
   assert.equal(tf.memory().numTensors, before, 'a failed mapping frees its minima');
   m.dispose();
+});
+
+/** E[max(X, n − X)] / n for X ~ Hypergeometric(2n, n, n): the purity two basins of n get from labels shuffled over 2n. */
+function twoBasinChance(n: number): number {
+  const logC = (a: number, b: number): number => lgamma(a + 1) - lgamma(b + 1) - lgamma(a - b + 1);
+  let e = 0;
+  for (let x = 0; x <= n; x++) e += Math.exp(logC(n, x) + logC(n, n - x) - logC(2 * n, n)) * Math.max(x, n - x);
+  return e / n;
+}
+function lgamma(z: number): number {
+  let s = 0;
+  for (let k = 2; k < z; k++) s += Math.log(k); // integer arguments only
+  return s;
+}
+
+test('two-class synthetic landscape: pure basins against a known chance; ε default and a higher ε merges them', async () => {
+  // Two L1 cones (piecewise linear, minima on kinks): class A starts in cone A, class B in cone B.
+  // On the line between the apexes E = min(s·t·L + e_A, s·(1 − t)·L + e_B): the barrier is where they
+  // cross, (s·L + e_A + e_B)/2 = (6 − 9.9)/2 = −1.95.
+  const cones: Cone[] = [
+    { center: [-3, 0], slope: 1, depth: -5 },
+    { center: [3, 0], slope: 1, depth: -4.9 },
+  ];
+  const n = 20;
+  const { points, labels } = jitteredStarts(cones.map((c) => c.center), n, 0.8, 17);
+  const images = tf.tensor2d(points);
+  const score = conesScore(cones);
+  const descent = { stepSize: 0.02, maxSteps: 2000 };
+  const before = tf.memory().numTensors;
+  const r = await mapLandscape(score, { images, labels }, { descent, linear: { resolution: 20, refine: 30 } });
+  assert.equal(r.minima.convergedShare, 1);
+  assert.equal(r.minima.energies.length, 2, 'the 20 descents of a cone meet');
+  // The minima lie within the descent's last steps (η/16 per coordinate) of the apexes, which moves the crossing as much.
+  assert.ok(Math.abs(r.barriers.matrix[1] - -1.95) < 2 * (0.02 / 16), `barrier ${r.barriers.matrix[1]}`);
+  assert.equal(r.epsilonChoice.rule, 'most-basins');
+  assert.ok(r.cut.epsilon < r.barriers.matrix[1] && r.cut.epsilon > -4.9, `ε ${r.cut.epsilon}`);
+  assert.equal(r.cut.basins.length, 2);
+  assert.deepEqual(r.purity!.basins.map((b) => [b.label, b.purity]), [[0, 1], [1, 1]]);
+  assert.equal(r.purity!.overall, 1);
+  const chance = basinPurityChance(r.members, labels, { minMembers: 4, permutations: 400, seed: 3 });
+  assert.ok(Math.abs(chance - twoBasinChance(n)) < 0.015, `chance ${chance} vs ${twoBasinChance(n)}`);
+  assert.ok(twoBasinChance(n) > 0.5 && twoBasinChance(n) < 0.6);
+  // A threshold above the barrier joins the wells: one basin at the classes' base rate 0.5.
+  const merged = landscapeFromBarriers('linear', r.minima, r.barriers, labels, { cut: { epsilon: -1.9 } });
+  assert.equal(merged.cut.basins.length, 1);
+  assert.equal(merged.purity!.overall, 0.5);
+  assert.equal(landscapeToJson(r).epsilonRule, 'most-basins');
+  assert.equal(landscapeToJson(r).descent.convergedShare, 1);
+  r.minima.minima.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  images.dispose();
+});
+
+test('ε groups minima into basins: sub-minima of each class join below ε, the classes above it', async () => {
+  // Each class is a pair of cones 1 apart (barrier ≈ −4.4) with the classes 6 apart (barrier ≈ −2).
+  const cones: Cone[] = [
+    { center: [-3, 0], slope: 1, depth: -5 },
+    { center: [-3, 1], slope: 1, depth: -4.8 },
+    { center: [3, 0], slope: 1, depth: -4.9 },
+    { center: [3, 1], slope: 1, depth: -4.7 },
+  ];
+  const { points, labels: cone } = jitteredStarts(cones.map((c) => c.center), 6, 0.3, 23);
+  const labels = cone.map((k) => (k < 2 ? 0 : 1));
+  const images = tf.tensor2d(points);
+  const r = await mapLandscape(conesScore(cones), { images, labels }, { descent: { stepSize: 0.02, maxSteps: 2000 } });
+  assert.equal(r.minima.energies.length, 4);
+  // Default: every cone's 6 starts make a drawable basin, so the graph has the most columns below the sub-barriers.
+  assert.equal(r.cut.basins.length, 4);
+  assert.equal(r.sizes.shown, 4);
+  assert.equal(r.purity!.overall, 1);
+  for (const [eps, basins, purity] of [[-3, 2, 1], [0, 1, 0.5]] as const) {
+    const c = landscapeFromBarriers('linear', r.minima, r.barriers, labels, { cut: { epsilon: eps } });
+    assert.equal(c.cut.basins.length, basins, `ε ${eps}`);
+    assert.equal(c.purity!.overall, purity, `ε ${eps}`);
+    if (basins === 2) assert.deepEqual(c.members.map((m) => m.map((s) => labels[s])).map((l) => [...new Set(l)]), [[0], [1]]);
+  }
+  r.minima.minima.dispose();
+  images.dispose();
 });

@@ -8,6 +8,7 @@ import {
   buildTree,
   cutTree,
   epsilonForBasins,
+  epsilonForMostBasins,
   treeLeaves,
 } from '../../lib/landscape/tree';
 import { isUserError } from '../../lib/errors';
@@ -117,4 +118,24 @@ test('basinPurityChance: closed forms at the extremes, and between them the hype
   assert.equal(basinPurityChance([[0, 1]], [5, 5, 7, 7]), 1);
   assert.throws(() => basinPurityChance([[0, 12]], labels), isUserError);
   assert.throws(() => basinPurityChance(all, labels, { permutations: 0 }), isUserError);
+});
+
+test('epsilonForMostBasins: the cut with the most basins of ≥ minMembers members, the highest among ties', () => {
+  const t = buildTree(E, B, { members: [10, 6, 5, 3, 1] });
+  // Merges at −1.5 ({0,1}: 16), −0.5 ({2,3}: 8), 0 (24), 2 (25). With minMembers 4: 3 drawable basins
+  // before any merge (10, 6, 5), then 2, 2, 1, 1.
+  const a = epsilonForMostBasins(t, 4);
+  assert.deepEqual(a.levels.map((l) => l.shown), [3, 2, 2, 1, 1]);
+  assert.deepEqual(a.levels.map((l) => l.basins), [5, 4, 3, 2, 1]);
+  assert.equal(a.shown, 3);
+  assert.ok(a.epsilon < -1.5);
+  assert.equal(cutTree(t, a.epsilon).basins.length, 5);
+  // Midway between merges: with minMembers 6 the counts are 2, 1, 2, 1, 1 and the tie goes to the higher level.
+  const b = epsilonForMostBasins(t, 6);
+  assert.deepEqual(b.levels.map((l) => l.shown), [2, 1, 2, 1, 1]);
+  assert.equal(b.epsilon, -0.25);
+  assert.deepEqual(cutTree(t, b.epsilon).basins.map((x) => x.minima), [[0, 1], [2, 3], [4]]);
+  // No merge at all: the one level keeps every minimum.
+  const lone = buildTree([-1, -2], [[-1, INF], [INF, -2]], { members: [5, 5] });
+  assert.deepEqual([epsilonForMostBasins(lone).shown, cutTree(lone, epsilonForMostBasins(lone).epsilon).basins.length], [2, 2]);
 });
