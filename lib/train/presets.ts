@@ -21,6 +21,7 @@ import { ACD_ENTROPY_ESTIMATORS, type AcdEntropyEstimator } from './acd';
 import { synthesisPresets } from './presets-synthesis';
 import { notebookPresets } from './presets-notebooks';
 import { latentNotebookPresets } from './presets-latent-notebooks';
+import { incompletePresets } from './presets-incomplete';
 
 export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp';
 export const TRAINING_METHODS: readonly TrainingMethod[] = ['triangle', 'vae', 'wake-sleep', 'latent-ebm', 'acd', 'abp'];
@@ -108,6 +109,8 @@ export interface TrainPreset {
   abpPersistent?: boolean;
   /** Learning from incomplete data (divergence-triangle §4.4): occlude every training image ('none' = complete). */
   occlusion?: 'none' | OcclusionKind;
+  /** Refills K of the recovery after training from occluded images, the same for every method (default 10; lib/train/incomplete.ts). */
+  occlusionRefills?: number;
 
   // Bookkeeping.
   /** Write the checkpoint every this many iterations (and always at the end); 0 = only at the end. */
@@ -185,6 +188,7 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
   langevinDelta: positive(true),
   abpPersistent: { kind: 'boolean', optional: true },
   occlusion: { kind: 'string', choices: ['none', ...OCCLUSION_KINDS], optional: true },
+  occlusionRefills: { kind: 'number', integer: true, min: 1, optional: true },
   checkpointEvery: int(0),
   logEvery: int(1),
   seed: int(0, SEED_MAX),
@@ -490,6 +494,7 @@ export const PRESET_LIST: readonly TrainPreset[] = [
   celebaIncomplete('triangle', TRIANGLE_BASE, 'divergence triangle'),
   celebaIncomplete('vae', VAE_BASE, 'VAE'),
   celebaIncomplete('abp', ABP_BASE, 'ABP'),
+  ...incompletePresets({ triangle: TRIANGLE_BASE, abp: ABP_BASE }),
 ];
 
 export const PRESETS: Readonly<Record<string, TrainPreset>> = Object.fromEntries(PRESET_LIST.map((p) => [p.name, p]));

@@ -487,6 +487,8 @@ export const RESUME_RULES: { readonly [K in keyof TrainPreset]-?: 'identity' | '
   // The persistent per-example z is part of the checkpointed state.
   abpPersistent: 'identity',
   occlusion: 'identity',
+  // Recovery's refill count: read after training, not part of the checkpointed state.
+  occlusionRefills: 'schedule',
   checkpointEvery: 'schedule',
   logEvery: 'schedule',
   seed: 'identity',

@@ -349,7 +349,7 @@ async function trainInFolder(
     checkDataFitsNetworks(dataset, models, preset);
     trainer = spec.createTrainer(models, preset, seed, { examples: n });
     // §4.4: learning from occluded images wraps any trainer (its fills are checkpointed with it).
-    if (preset.occlusion && preset.occlusion !== 'none') trainer = withOcclusion(trainer, dataset.images, preset.occlusion, seed);
+    if (preset.occlusion && preset.occlusion !== 'none') trainer = withOcclusion(trainer, dataset.images, preset.occlusion, seed, { refills: preset.occlusionRefills });
     if (resumeFrom) restoreTrainingCheckpoint(trainer, resumeFrom, ckptFile);
     const batches = new EpochBatches(n, preset.batchSize, seed);
     const batchesPerEpoch = batches.batchesPerEpoch;
