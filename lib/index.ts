@@ -11,3 +11,4 @@ export * from './landscape/index';
 export * from './metrics/index';
 export * from './viz/index';
 export * from './notebook/index';
+export * from './experiments/index';

@@ -23,7 +23,7 @@ export const LAYERS: Record<string, number> = {
   viz: 5,
   landscape: 6,
   experiments: 7,
-  notebook: 7,
+  notebook: 6,
   cli: 8,
   index: 9,
 };

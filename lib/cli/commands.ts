@@ -1,5 +1,6 @@
 /** The registry of `dtri` subcommands. Command modules import only the `Command` type from here. */
 import { backendsCommand, dataCommand, presetsCommand } from './info';
+import { experimentCommand } from './experiment';
 import { landscapeCommand } from './landscape';
 import { reportCommand } from './report';
 import { resultsCommand } from './results';
@@ -21,5 +22,6 @@ export const COMMANDS: Record<string, Command> = {
   backends: backendsCommand,
   report: reportCommand,
   landscape: landscapeCommand,
+  experiment: experimentCommand,
   results: resultsCommand,
 };

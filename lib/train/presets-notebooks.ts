@@ -104,9 +104,74 @@ function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: 
   }));
 }
 
+/** Methods the object-generation (01) and reconstruction (06) experiments compare. */
+export type ComparisonMethod = 'triangle' | 'vae' | 'wake-sleep';
+export const COMPARISON_METHODS: readonly ComparisonMethod[] = ['triangle', 'vae', 'wake-sleep'];
+export const COMPARISON_DATASETS = ['mnist', 'fashion-mnist'] as const;
+
+/** θ-steps of the compared triangle: Algorithm 1's several, which keep x̃ from collapsing (notebook 01's controlled runs). */
+export const COMPARISON_THETA_STEPS = 3;
+
+/** Iterations of the compared cpu presets (every method the same). */
+export const COMPARISON_CPU_ITERATIONS = 1600;
+
+/**
+ * `<dataset>-<method>-<scaling>-scaling-<scale>`: the presets experiments 01 and 06 compare. Within one
+ * scaling every method has the same networks, data, schedule, optimizers (the authors': Adam (0.5, 0.999),
+ * weight decay 5e-4 on the generator only) and the same objective scaling, so the same KL weight
+ * ('paper': KL summed over latent dims, sleep weight 1; 'authors': averaged, sleep weight 0.1).
+ */
+export function comparisonPresetName(dataset: string, method: ComparisonMethod, scaling: 'paper' | 'authors', scale: PresetScale): string {
+  return `${dataset}-${method}-${scaling}-scaling-${scale}`;
+}
+
+function comparisonFamily(src: NotebookPresetSources): TrainPreset[] {
+  const base: Record<ComparisonMethod, MethodBase> = {
+    triangle: { ...src.triangle, generatorSteps: COMPARISON_THETA_STEPS },
+    vae: { ...src.triangle, method: 'vae' },
+    'wake-sleep': { ...src.triangle, method: 'wake-sleep' },
+  };
+  const rows = [
+    { scale: 'quick' as const, dataLimit: 512, width: 0.125, batchSize: 16, epochs: 1, iterations: 40, checkpointEvery: 0, logEvery: 5, what: '1/8-width Table 6 networks, 512 images, batch 16, 40 iterations (seconds; smoke test)' },
+    { scale: 'cpu' as const, dataLimit: 10000, width: 0.125, batchSize: 64, epochs: 1, iterations: COMPARISON_CPU_ITERATIONS, checkpointEvery: 400, logEvery: 10, what: `1/8-width Table 6 networks, 10,000 images, batch 64, ${COMPARISON_CPU_ITERATIONS.toLocaleString('en-US')} iterations` },
+    { scale: 'paper' as const, dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, the full training set, batch 100, 100 epochs (GPU-class machine)' },
+  ];
+  const out: TrainPreset[] = [];
+  for (const dataset of COMPARISON_DATASETS) {
+    for (const scaling of ['paper', 'authors'] as const) {
+      for (const method of COMPARISON_METHODS) {
+        for (const r of rows) {
+          const { what, ...sched } = r;
+          const steps = method === 'triangle' ? `, ${COMPARISON_THETA_STEPS} θ-steps per iteration` : '';
+          out.push({
+            ...base[method],
+            ...sched,
+            scaling,
+            name: comparisonPresetName(dataset, method, scaling, r.scale),
+            description: `${method} on ${dataset} for the triangle-vs-baselines comparison (experiments 01, 06), '${scaling}' scaling, authors' optimizers${steps}, ${what}`,
+            dataset,
+            imageSize: 0,
+            classes: NONE,
+            hidden: NONE,
+            arch: 'mnist',
+            latentDim: 100,
+          });
+        }
+      }
+    }
+  }
+  // The collapse control of experiment 01: the MNIST triangle with one θ-step, everything else equal.
+  for (const r of rows) {
+    const p = out.find((q) => q.name === comparisonPresetName('mnist', 'triangle', 'paper', r.scale))!;
+    out.push({ ...p, generatorSteps: 1, name: p.name.replace('-triangle-', '-triangle-1step-'), description: p.description.replace(`${COMPARISON_THETA_STEPS} θ-steps per iteration`, '1 θ-step per iteration (the collapse control)') });
+  }
+  return out;
+}
+
 /** The notebooks' presets, in display order (spread into presets.ts's PRESET_LIST). */
 export function notebookPresets(src: NotebookPresetSources): TrainPreset[] {
   return [
+    ...comparisonFamily(src),
     ...src.mnistFamily('fashion-mnist-vae', 'fashion-mnist', src.vae, 'VAE baseline'),
     ...src.mnistFamily('fashion-mnist-wake-sleep', 'fashion-mnist', src.wakeSleep, 'wake-sleep baseline'),
     ...largeFamily('fashion-mnist', 'fashion-mnist', 32, 'divergence triangle on Fashion-MNIST (60,000 training images) upsampled to 32×32, the largest image set available offline', 20, 0, src.triangle),

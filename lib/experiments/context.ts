@@ -1,0 +1,133 @@
+/**
+ * What an experiment recipe needs from where it runs: the scale, the backend, a place for training runs
+ * shared by every experiment (a run trained by one notebook is reloaded by the next that needs the same
+ * preset), and a display that is a tslab output in a notebook and files plus console lines headless
+ * (`dtri experiment`). A recipe calls only these, so the notebook and the CLI run the same code.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../errors';
+import { progressDisplay, showImage, showPlot, showTable } from '../viz/notebook';
+import { inNotebook } from '../viz/tslab';
+import { readMetricsJsonl } from '../viz/report';
+import type { MetricsRecord } from '../train/runner';
+import { chromiumAvailable, exportFigure } from '../viz/export';
+import { figureTitle, type PlotlyFigure } from '../viz/plotly';
+import { runTraining, type TrainingRun } from '../train/runner';
+import { PRESETS } from '../train/presets';
+import { projectRoot, SCALES, startNotebook, type NotebookResults, type NotebookSession, type Scale } from '../notebook/session';
+
+type Cell = string | number | boolean | null | undefined;
+
+export interface ExperimentContext {
+  /** e.g. '01-object-generation': the notebook's name and its results file's */
+  readonly name: string;
+  readonly scale: Scale;
+  readonly session: NotebookSession;
+  /** Training runs of every experiment: <project>/runs/experiments/<preset> (DTRI_RUNS_DIR overrides). */
+  readonly runsDir: string;
+  /** Headless only: where figures are written (PNG, and SVG for plots). Null in a notebook. */
+  readonly figuresDir: string | null;
+  /** Seconds since the experiment started. */
+  elapsed(): number;
+  /**
+   * Trains `preset` into runsDir/<preset>, or reloads the finished run there (a run stopped early
+   * continues). The caller disposes the run.
+   */
+  train(preset: string, label?: string): Promise<TrainingRun>;
+  /** A PNG (sample grid, reconstructions, graph): shown inline, or written to figuresDir/<file>.png. */
+  image(png: Uint8Array, caption: string, file: string): void;
+  /** A plotly figure: interactive inline; headless figuresDir/<file>.svg (.json where no Chromium renders it). */
+  plot(fig: PlotlyFigure, file: string): Promise<void>;
+  table(rows: readonly Readonly<Record<string, Cell>>[], caption: string): void;
+  /** One line of the story (console in both places). */
+  say(line: string): void;
+  /** notebooks/results/<name>.json (DTRI_RESULTS_DIR overrides); returns its path. */
+  writeResults(r: Omit<NotebookResults, 'notebook' | 'preset' | 'backend' | 'date' | 'seconds'>): string;
+}
+
+export interface StartExperimentOptions {
+  /** Default: DTRI_PRESET, else 'quick'. */
+  scale?: Scale;
+  /** Headless figure folder; default runs/experiments/figures/<name>-<scale> outside a notebook. */
+  figuresDir?: string;
+  runsDir?: string;
+  /** Metric keys shown by the progress display (default: all the trainer logs). */
+  shownMetrics?: string[];
+}
+
+export function experimentRunsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DTRI_RUNS_DIR ?? path.join(projectRoot(), 'runs', 'experiments');
+}
+
+/** Starts an experiment: backend, scale and a display for where it runs (a notebook or `dtri experiment`). */
+export async function startExperiment(name: string, opts: StartExperimentOptions = {}): Promise<ExperimentContext> {
+  if (opts.scale !== undefined && !SCALES.includes(opts.scale)) throw new UserError(`scale "${opts.scale}" is not one of ${SCALES.join(', ')}`);
+  if (opts.scale !== undefined) process.env.DTRI_PRESET = opts.scale;
+  const session = await startNotebook(name);
+  const runsDir = opts.runsDir ?? experimentRunsDir();
+  const headless = !inNotebook();
+  const figuresDir = headless ? (opts.figuresDir ?? path.join(runsDir, 'figures', `${name}-${session.scale}`)) : null;
+  if (figuresDir) fs.mkdirSync(figuresDir, { recursive: true });
+  const shown = opts.shownMetrics;
+  return {
+    name,
+    scale: session.scale,
+    session,
+    runsDir,
+    figuresDir,
+    elapsed: () => session.elapsed(),
+    async train(preset, label) {
+      if (!PRESETS[preset]) throw new UserError(`experiment ${name}: no preset "${preset}" (dtri presets lists them)`);
+      const progress = progressDisplay({ label: label ?? preset });
+      const outDir = path.join(runsDir, preset);
+      const run = await runTraining({
+        preset,
+        outDir,
+        resume: true,
+        onProgress: (p) => progress.update(shown ? { ...p, metrics: Object.fromEntries(Object.entries(p.metrics).filter(([k]) => shown.includes(k))) } : p),
+      });
+      const reused = run.summary.resumedFrom !== null && run.summary.resumedFrom >= run.summary.total;
+      // a reloaded run logged nothing this session: its curves are the folder's metrics.jsonl
+      const logged = path.join(outDir, 'metrics.jsonl');
+      if (run.history.length === 0 && fs.existsSync(logged)) run.history.push(...(readMetricsJsonl(logged).rows as unknown as MetricsRecord[]));
+      progress.done(reused ? `reused the finished run in ${outDir} (${run.summary.iterations} iterations)` : `${run.summary.iterations} iterations in ${run.summary.seconds.toFixed(0)} s (${run.summary.status})`);
+      return run;
+    },
+    image(png, caption, file) {
+      if (figuresDir) {
+        const out = path.join(figuresDir, `${file}.png`);
+        fs.writeFileSync(out, png);
+        console.log(`[figure] ${caption} → ${out}`);
+      } else showImage(png, { caption });
+    },
+    async plot(fig, file) {
+      if (figuresDir) {
+        const out = path.join(figuresDir, chromiumAvailable() ? `${file}.svg` : `${file}.json`);
+        if (out.endsWith('.svg')) await exportFigure(fig, out);
+        else fs.writeFileSync(out, JSON.stringify(fig));
+        console.log(`[figure] ${(figureTitle(fig) ?? file).replace(/<br>.*$/, '')} → ${out}`);
+      } else await showPlot(fig);
+    },
+    table(rows, caption) {
+      showTable(rows, { caption });
+    },
+    say(line) {
+      console.log(line);
+    },
+    writeResults(r) {
+      return session.writeResults(r);
+    },
+  };
+}
+
+/** One experiment section of either paper: its notebook's name and the recipe `dtri experiment` runs. */
+export interface ExperimentInfo {
+  /** the notebook's name, e.g. '08-incomplete-data' */
+  name: string;
+  /** e.g. '§4.4 learning from incomplete data (Table 3)' */
+  title: string;
+  paper: 'divergence-triangle' | 'latent-ebm';
+  /** The whole recipe, headless: the steps the notebook calls one by one; returns the results file. */
+  run(ctx: ExperimentContext): Promise<string>;
+}

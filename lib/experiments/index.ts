@@ -1,0 +1,5 @@
+/** Public API of lib/experiments: one recipe per experiment section, shared by the notebooks and `dtri experiment`. */
+export * from './context';
+export * from './registry';
+export * as generation from './generation';
+export * as reconstruction from './reconstruction';
