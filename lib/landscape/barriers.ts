@@ -4,9 +4,10 @@
  * - `linearBarriers`: b_ij = max E along the straight line x_i + γ(x_j − x_i), γ ∈ [0, 1]
  *   (divergence-triangle paper §4.3). An upper bound on the true saddle; exact when the line is the
  *   minimum-energy path.
- * - `adBarriers`: attraction–diffusion (Hill, Nijkamp & Zhu 2019, ADELM): Langevin from x_i under the
- *   magnetized energy E(x) + α‖x − x_j‖; the barrier is the highest E met on a path that reaches x_j.
- *   Follows low valleys instead of the straight line, so it can find lower barriers.
+ * - `adBarriers`: attraction–diffusion (Hill, Nijkamp & Zhu 2019, ADELM): Langevin with a Metropolis–
+ *   Hastings correction at temperature T from x_i under the magnetized energy U(x) = E(x) + α‖x − x_j‖;
+ *   a chain fails after M steps without coming closer to x_j; the barrier is the highest E met on a path
+ *   that reaches x_j. Follows low valleys instead of the straight line, so it can find lower barriers.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
@@ -46,6 +47,10 @@ export interface LinearBarrierResult extends BarrierResult {
 export interface AdBarrierResult extends BarrierResult {
   /** [P] trials (both directions together) that reached the target. */
   successes: Int32Array;
+  /** Share of Langevin proposals accepted over all chains (1 without the Metropolis–Hastings correction). */
+  acceptance: number;
+  /** [P] mean Langevin steps of the pair's chains, arrived or failed (`patience` ends hopeless ones early). */
+  meanSteps: Float32Array;
   /** [P] trials run per pair. */
   trials: number;
   /** The success radius used. */
@@ -255,8 +260,15 @@ export interface AdBarrierOptions {
   alpha: number;
   /** Langevin steps per trial before it counts as failed. */
   steps: number;
-  /** η of x ← x − η∇U(x) + √(2ηT)·ε. */
+  /** M of ADELM: a chain that has not come closer to its target than ever before for this many steps has
+   * failed (default min(steps, 100)). */
+  patience?: number;
+  /** η of the proposal y = x − η∇U(x) + √(2ηT)·ε. */
   stepSize: number;
+  /** Metropolis–Hastings correction of each Langevin proposal (MALA, as ADELM; default true): the chain
+   * then samples exp(−U/T) exactly whatever η. false: unadjusted Langevin (every proposal taken). At T = 0
+   * a proposal is taken when it does not raise U. */
+  metropolis?: boolean;
   /** T: the chain samples ∝ exp(−U/T), U = E + α‖x − x_target‖. */
   temperature: number;
   /** Independent chains per pair and direction (default 1). */
@@ -344,10 +356,26 @@ export async function adBarriers(
   const successes = new Int32Array(ps.length);
   const pathMax = new Float32Array(chainCount).fill(-Infinity);
   const age = new Int32Array(chainCount);
+  const closest = new Float32Array(chainCount).fill(Infinity);
+  const closestAt = new Int32Array(chainCount);
+  const uHost = new Float32Array(chainCount).fill(Infinity); // U at each chain's current state
+  const stepSum = new Float64Array(ps.length);
+  const patience = opts.patience ?? Math.min(steps, 100);
+  if (!(Number.isInteger(patience) && patience >= 1)) throw new UserError(`adBarriers: patience must be an integer ≥ 1 (got ${patience})`);
+  const metropolis = opts.metropolis ?? true;
+  let proposals = 0;
+  let accepted = 0;
 
-  // `as` keeps the declared type: refill() assigns them, which flow analysis does not see.
-  let x = null as tf.Tensor | null; // [A, D] positions
-  let target = null as tf.Tensor | null; // [A, D]
+  // Per chain: its state x, ∇U(x) and its target. A fresh chain's first "proposal" is its start itself,
+  // always taken, which gives U and ∇U there.
+  interface Chains {
+    x: tf.Tensor; // [A, D]
+    grad: tf.Tensor; // [A, D] ∇U(x)
+    target: tf.Tensor; // [A, D]
+  }
+  // `as` keeps the declared type: refill() assigns it, which flow analysis does not see.
+  let pool = null as Chains | null;
+  let fresh: boolean[] = [];
   let ids: number[] = [];
   let next = 0;
   let done = 0;
@@ -355,79 +383,126 @@ export async function adBarriers(
   const refill = (): void => {
     const k = Math.min(batchSize - ids.length, chainCount - next);
     if (k <= 0) return;
-    const fresh = Array.from({ length: k }, (_, t) => next + t);
+    const added = Array.from({ length: k }, (_, t) => next + t);
     next += k;
-    const src = tf.gather(flat, fresh.map((c) => chainEnds(c)[0]));
-    const dst = tf.gather(flat, fresh.map((c) => chainEnds(c)[1]));
-    ids.push(...fresh);
-    const [ox, ot] = [x, target];
-    x = ox ? tf.concat([ox, src]) : src;
-    target = ot ? tf.concat([ot, dst]) : dst;
-    if (ox && ot) tf.dispose([ox, ot, src, dst]);
+    const old = pool;
+    pool = tf.tidy(() => {
+      const src = tf.gather(flat, added.map((c) => chainEnds(c)[0]));
+      const dst = tf.gather(flat, added.map((c) => chainEnds(c)[1]));
+      const cat = (a: tf.Tensor | undefined, b: tf.Tensor): tf.Tensor => (a ? tf.concat([a, b]) : b);
+      return { x: cat(old?.x, src), grad: cat(old?.grad, tf.zerosLike(src)), target: cat(old?.target, dst) };
+    });
+    if (old) tf.dispose([old.x, old.grad, old.target]);
+    ids.push(...added);
+    fresh.push(...added.map(() => true));
   };
   try {
     refill();
-    while (x !== null && target !== null) {
-      const xs: tf.Tensor = x;
-      const ts: tf.Tensor = target;
+    while (pool !== null) {
+      const { x, grad, target } = pool;
+      const a = ids.length;
       const noiseSeed = deriveNoiseSeed(seed, stepCounter++);
-      const { energy, dist, stepped } = tf.tidy(() => {
-        const { energy: e, grad } = energyAndGradient(energyScore, xs.reshape([ids.length, ...shape]));
-        const diff = xs.sub(ts);
-        const r = diff.square().sum(1).sqrt();
-        // ∇ α‖x − t‖ = α (x − t)/‖x − t‖; the floor keeps it finite on the target itself.
-        const pull = diff.div(r.maximum(1e-12).expandDims(1)).mul(alpha);
-        let y = xs.sub(grad.reshape([ids.length, d]).add(pull).mul(eta));
-        if (noiseScale > 0) y = y.add(tf.randomNormal(y.shape, 0, noiseScale, 'float32', noiseSeed));
+      const freshMask = Float32Array.from(fresh, (f) => (f ? 0 : 1));
+      const out = tf.tidy(() => {
+        // Proposal y = x − η∇U(x) + √(2ηT)ξ (fresh chains: y = x).
+        const moving = tf.tensor2d(freshMask, [a, 1]);
+        let drift = grad.mul(-eta);
+        if (noiseScale > 0) drift = drift.add(tf.randomNormal([a, d], 0, noiseScale, 'float32', noiseSeed));
+        let y = x.add(drift.mul(moving));
         if (opts.clamp) y = y.clipByValue(opts.clamp[0], opts.clamp[1]);
-        return { energy: e, dist: r, stepped: y };
+        const { energy: e, grad: gE } = energyAndGradient(energyScore, y.reshape([a, ...shape]));
+        const diff = y.sub(target);
+        const r = diff.square().sum(1).sqrt();
+        // U = E + α‖y − t‖; ∇ α‖y − t‖ = α (y − t)/‖y − t‖, the floor keeps it finite on the target itself.
+        const u = e.add(r.mul(alpha));
+        const gU = gE.reshape([a, d]).add(diff.div(r.maximum(1e-12).expandDims(1)).mul(alpha));
+        // log q(x | y) − log q(y | x) of the Langevin proposal, both Gaussians of variance 2ηT.
+        const back = x.sub(y).add(gU.mul(eta)).square().sum(1);
+        const fwd = y.sub(x).add(grad.mul(eta)).square().sum(1);
+        const logQ = temperature > 0 ? fwd.sub(back).div(4 * eta * temperature) : tf.zerosLike(u);
+        return { y, e, r, u, gU, logQ };
       });
-      const [eHost, rHost] = await Promise.all([energy.data(), dist.data()]);
-      tf.dispose([energy, dist, xs]);
+      const [eHost, rHost, uNew, logQ] = await Promise.all([out.e.data(), out.r.data(), out.u.data(), out.logQ.data()]);
+      const take = new Uint8Array(a);
+      for (let i = 0; i < a; i++) {
+        const c = ids[i];
+        if (fresh[i]) take[i] = 1;
+        else {
+          proposals++;
+          if (!Number.isFinite(uNew[i])) take[i] = 0;
+          else if (!metropolis) take[i] = 1;
+          else if (temperature === 0) take[i] = uNew[i] <= uHost[c] ? 1 : 0;
+          else {
+            const logAccept = -(uNew[i] - uHost[c]) / temperature + logQ[i];
+            take[i] = logAccept >= 0 || chainUniform(seed, c, age[c]) < Math.exp(logAccept) ? 1 : 0;
+          }
+          accepted += take[i];
+        }
+      }
+      const moved = tf.tidy(() => {
+        const m = tf.tensor2d(take, [a, 1], 'bool');
+        return { x: tf.where(m, out.y, x), grad: tf.where(m, out.gU, grad) };
+      });
+      tf.dispose([out.y, out.e, out.r, out.u, out.gU, out.logQ, x, grad]);
       const keep: number[] = [];
       let left = 0;
-      for (let a = 0; a < ids.length; a++) {
-        const c = ids[a];
-        // The path's energy so far includes the current point (the start at age 0, the arrival point last).
-        if (eHost[a] > pathMax[c] || Number.isNaN(eHost[a])) pathMax[c] = Number.isNaN(eHost[a]) ? Infinity : eHost[a];
-        if (rHost[a] < radius) {
+      for (let i = 0; i < a; i++) {
+        const c = ids[i];
+        if (!fresh[i]) age[c]++;
+        if (take[i]) {
+          uHost[c] = uNew[i];
+          // The path's energy: every state the chain has taken, its start and its arrival point included.
+          pathMax[c] = Math.max(pathMax[c], Number.isNaN(eHost[i]) ? Infinity : eHost[i]);
+          if (rHost[i] < closest[c]) [closest[c], closestAt[c]] = [rHost[i], age[c]];
+        }
+        if (take[i] && rHost[i] < radius) {
           const q = chainPair(c);
           successes[q]++;
           if (pathMax[c] < best[q]) best[q] = pathMax[c];
+          stepSum[q] += age[c];
           left++;
-        } else if (age[c] >= steps || !Number.isFinite(eHost[a])) {
+        } else if (age[c] >= steps || age[c] - closestAt[c] >= patience || (fresh[i] && !Number.isFinite(eHost[i]))) {
+          stepSum[chainPair(c)] += age[c];
           left++;
         } else {
-          age[c]++;
-          keep.push(a);
+          keep.push(i);
         }
       }
+      fresh = fresh.map(() => false);
       if (left > 0) {
         done += left;
-        if (keep.length === 0) {
-          x = null;
-          target = null;
-        } else {
-          x = tf.gather(stepped, keep);
-          target = tf.gather(ts, keep);
-        }
-        tf.dispose([stepped, ts]);
-        ids = keep.map((a) => ids[a]);
+        pool = keep.length === 0 ? null : tf.tidy(() => ({ x: tf.gather(moved.x, keep), grad: tf.gather(moved.grad, keep), target: tf.gather(target, keep) }));
+        tf.dispose([moved.x, moved.grad, target]);
+        ids = keep.map((i) => ids[i]);
+        fresh = keep.map(() => false);
         refill();
         opts.onProgress?.(done, chainCount);
       } else {
-        x = stepped;
+        pool = { x: moved.x, grad: moved.grad, target };
       }
       await yieldOrAbort(opts.signal, 'attraction-diffusion');
     }
   } catch (e) {
     // An abort or a failing score: free the chains before passing the error on.
-    for (const t of [x, target, flat]) if (t && !t.isDisposed) t.dispose();
+    if (pool) for (const t of [pool.x, pool.grad, pool.target]) if (!t.isDisposed) t.dispose();
+    if (!flat.isDisposed) flat.dispose();
     throw e;
   }
   flat.dispose();
   const ends = await energiesOf(energyScore, minima, batchSize);
-  return { size: m, matrix: barrierMatrix(m, ends, ps, best), pairs: ps, values: best, successes, trials: trials * dirs, radius };
+  const acceptance = proposals > 0 ? accepted / proposals : 1;
+  const meanSteps = Float32Array.from(stepSum, (v) => v / (trials * dirs));
+  return { size: m, matrix: barrierMatrix(m, ends, ps, best), pairs: ps, values: best, successes, acceptance, meanSteps, trials: trials * dirs, radius };
+}
+
+/** A uniform in [0, 1) for chain c's step t, from the seed alone (mulberry32 of a hashed triple): the
+ * accept/reject decisions do not depend on batching. */
+function chainUniform(seed: number, chain: number, step: number): number {
+  let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(chain + 1, 0xc2b2ae35) ^ Math.imul(step + 1, 0x27d4eb2f)) >>> 0;
+  h = (h + 0x6d2b79f5) >>> 0;
+  let t = Math.imul(h ^ (h >>> 15), h | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /** What attraction–diffusion settings are derived from: the size of the space and of the landscape. */

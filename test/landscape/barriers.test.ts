@@ -117,6 +117,32 @@ test('attraction–diffusion on collinear wells matches the saddles, and an impo
   minima.dispose();
 });
 
+test('ADELM: Metropolis–Hastings-corrected chains cross at the saddle; patience ends chains that stop approaching', async () => {
+  const { wells, ref, minima } = collinearSetup(2, [2]);
+  const score = wellsScore(wells);
+  const height = ref.saddles[0].energy - ref.minima[0].energy;
+  // A step 5× the test above's: the correction now rejects some proposals, and the barrier stays at the saddle.
+  const settings = { alpha: 0.5, steps: 2000, stepSize: 0.05, temperature: 0.02, trials: 4, seed: 5 };
+  const mh = await adBarriers(score, minima, [[0, 1]], settings);
+  assert.ok(mh.acceptance > 0.9 && mh.acceptance < 1, `acceptance ${mh.acceptance}`);
+  // Chains that stall in a well (the magnet balanced by the wall) fail after `patience` (default 100) steps.
+  assert.ok(mh.successes[0] >= 4, `${mh.successes[0]} of 8 arrived`);
+  assert.ok(Math.abs(mh.values[0] - ref.saddles[0].energy) < 0.1 * height, `MH ${mh.values[0]} vs saddle ${ref.saddles[0].energy}`);
+  const ula = await adBarriers(score, minima, [[0, 1]], { ...settings, metropolis: false });
+  assert.equal(ula.acceptance, 1);
+  // A magnet too weak to pull a chain out of its well (α·Δ < the well's depth): every chain stalls where
+  // the pulls balance and fails once it has not come closer for `patience` steps, long before `steps`.
+  const weak = { alpha: 0.05, steps: 5000, stepSize: 0.05, temperature: 0.001, trials: 2, seed: 5 };
+  const stuck = await adBarriers(score, minima, [[0, 3]], { ...weak, patience: 50 });
+  assert.equal(stuck.successes[0], 0);
+  assert.equal(stuck.values[0], Infinity);
+  assert.ok(stuck.meanSteps[0] < 1000, `mean steps ${stuck.meanSteps[0]}`);
+  const longer = await adBarriers(score, minima, [[0, 3]], { ...weak, steps: 1500, patience: 1500 });
+  assert.equal(longer.meanSteps[0], 1500, 'without patience the chains run out their steps');
+  await assert.rejects(adBarriers(score, minima, [[0, 1]], { ...settings, patience: 0 }), (e) => isUserError(e) && /patience/.test(e.message));
+  minima.dispose();
+});
+
 test("attraction–diffusion in a generator's latent space diffuses z under E(g(z))", async () => {
   // g(z) = 2z: in z the same landscape at half the scale, so α doubles and η quarters for the same dynamics.
   const ref = hillReference();
