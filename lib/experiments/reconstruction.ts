@@ -47,6 +47,11 @@ function label(m: ComparisonMethod): string {
   return m === 'vae' ? 'VAE' : m;
 }
 
+/** Trains (or reloads) the triangle, the VAE and wake-sleep on `dataset` under one scaling. */
+export function trainComparisonRuns(ctx: ExperimentContext, dataset: 'mnist' | 'fashion-mnist', scaling: 'paper' | 'authors'): Promise<ComparisonRuns> {
+  return trainComparison(ctx, dataset, scaling, RECONSTRUCTION_METHODS);
+}
+
 /** Test and training-subset errors of every run, and Figure 13's grid (test images, then each method). */
 export async function evaluateReconstruction(ctx: ExperimentContext, c: ComparisonRuns): Promise<ReconstructionResult> {
   const first = [...c.runs.values()][0];
@@ -151,7 +156,7 @@ export function reconstructionResults(ctx: ExperimentContext, results: readonly 
 async function runReconstruction(ctx: ExperimentContext): Promise<string> {
   const results: ReconstructionResult[] = [];
   for (const [ds, scaling] of [...GENERATION_DATASETS.map((d) => [d, 'paper'] as const), ['mnist', 'authors'] as const]) {
-    const c = await trainComparison(ctx, ds, scaling, RECONSTRUCTION_METHODS);
+    const c = await trainComparisonRuns(ctx, ds, scaling);
     try {
       results.push(await evaluateReconstruction(ctx, c));
       if (scaling === 'paper') await trainingMseFigure(ctx, c);
