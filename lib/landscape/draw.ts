@@ -1,7 +1,8 @@
 /**
  * From a mapped landscape and the images it started from to the two drawings of Figures 14–15
- * (divergence-triangle paper §4.3): the interactive plotly graph (hover shows each basin's deepest minimum,
- * with `disconnectivityHoverScript`) and the static SVG with at most 12 pictures under each column.
+ * (divergence-triangle paper §4.3): the interactive plotly graph and the static SVG, both with the same at
+ * most 12 pictures under each column (the basin's minima by default) and its majority class · purity
+ * below (`disconnectivityData`); hovering a column shows its pictures (`disconnectivityHoverScript`).
  * The one way to draw a landscape of images; shared by `dtri landscape`, `npm start` and notebook 07.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -9,11 +10,16 @@ import { UserError } from '../errors';
 import type { PixelRange } from '../metrics/reconstruction';
 import { imageGrid } from '../viz/grid';
 import { disconnectivityFigure, disconnectivitySvg, type PlotlyFigureSpec } from './figure';
-import { layoutDisconnectivity, type DisconnectivityLayout, type DisconnectivityOrder } from './layout';
+import type { DisconnectivityLayout, DisconnectivityOrder } from './layout';
+import { disconnectivityData, type DisconnectivityData } from './graph';
 import type { LandscapeResult } from './map';
 
 export interface LandscapeDrawing {
   layout: DisconnectivityLayout;
+  /** What both drawings show, as data (columns, representative minima, majority class, purity, energy axis). */
+  data: DisconnectivityData;
+  /** What stands under the columns of both drawings. */
+  shows: LandscapeColumnImages;
   /** Interactive graph; show it with `disconnectivityHoverScript` as the extra script for image hover. */
   figure: PlotlyFigureSpec;
   svg: string;
@@ -22,9 +28,10 @@ export interface LandscapeDrawing {
 }
 
 /**
- * What stands under each column. 'members' (default): the data images that descended into the basin,
- * lowest descent end first — the paper's "set of at most 12 basin members ordered by energy".
- * 'minima': the basin's distinct local minima, deepest first (what the energy itself stores).
+ * What stands under each column, in the static and the interactive drawing alike. 'minima' (default): the
+ * basin's distinct local minima, deepest first — the paper's "representative local minima", what the energy
+ * itself stores (test images under the columns hide minima that do not look like data). 'members': the
+ * data images that descended into the basin, lowest descent end first.
  */
 export type LandscapeColumnImages = 'members' | 'minima';
 
@@ -59,61 +66,44 @@ export async function drawLandscape(
     throw new UserError(`drawLandscape: ${images.shape[0]} images for ${n} mapped starts; pass the images the landscape was mapped from`);
   }
   if (labels && labels.length !== n) throw new UserError(`drawLandscape: ${labels.length} labels for ${n} images; pass one label per image`);
-  const show = opts.show ?? 'members';
-  const layout = layoutDisconnectivity(result.cut.tree, {
-    minMembers: result.minMembers,
-    maxMembersShown: opts.maxMembersShown ?? 12,
-    order: opts.order ?? 'deepest-center',
-  });
-  const basins = layout.leaves.map((leaf) => {
-    if (!(leaf.item >= 0 && leaf.item < result.cut.basins.length)) {
-      throw new UserError(`drawLandscape: column for basin ${leaf.item}, but the landscape has ${result.cut.basins.length} basins`);
-    }
-    return leaf.item;
-  });
+  const show = opts.show ?? 'minima';
+  const data = disconnectivityData(result, labels, { maxShown: opts.maxMembersShown ?? 12, order: opts.order, classNames: opts.classNames });
+  const { layout, columns } = data;
 
   let columnRows: number[][];
   let columnSource: tf.Tensor;
   switch (show) {
     case 'members':
       columnSource = images;
-      columnRows = basins.map((b) => result.members[b].slice(0, layout.maxMembersShown));
+      columnRows = columns.map((c) => result.members[c.basin].slice(0, layout.maxMembersShown));
       break;
     case 'minima':
       columnSource = result.minima.minima;
-      // cut.basins[b].minima index the energy-sorted minima: sorting them is sorting by depth.
-      columnRows = basins.map((b) => [...result.cut.basins[b].minima].sort((x, y) => x - y).slice(0, layout.maxMembersShown));
+      columnRows = columns.map((c) => c.minima);
       break;
     default: {
       const never: never = show;
       throw new UserError(`drawLandscape: unknown show '${String(never)}'; use 'members' or 'minima'`);
     }
   }
-  const memberImages = await pngRows(columnSource, columnRows, opts.range);
-  const minimumImages = (await pngRows(result.minima.minima, [basins.map((b) => result.cut.basins[b].deepest)], opts.range))[0];
-
-  const name = (label: number) => opts.classNames?.[label] ?? String(label);
-  const captions: string[] = [];
-  const hover: string[] = [];
-  for (const b of basins) {
-    const members = result.members[b];
-    if (labels && members.length) {
-      const counts = new Map<number, number>();
-      for (const i of members) counts.set(labels[i], (counts.get(labels[i]) ?? 0) + 1);
-      const [best, c] = [...counts.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0];
-      captions.push(`${name(best)} · ${Math.round((100 * c) / members.length)}%`);
-      hover.push(`${name(best)}: ${c} of ${members.length}`);
-    } else {
-      captions.push(`${members.length}`);
-      hover.push(`${members.length} members`);
-    }
-  }
+  // The same pictures under the columns of both drawings, and on hover.
+  const columnImages = await pngRows(columnSource, columnRows, opts.range);
+  const captions = columns.map((c) => c.caption);
+  const what = show === 'minima' ? 'minima' : 'members';
+  const hover = columns.map((c) =>
+    c.label !== null
+      ? `${opts.classNames?.[c.label] ?? c.label}: ${c.labelCount} of ${c.members}; ${c.minimaCount} minima`
+      : `${c.members} members; ${c.minimaCount} minima`,
+  );
   const title = opts.title ?? `Disconnectivity graph (${result.method === 'linear' ? 'linear-interpolation' : 'attraction–diffusion'} barriers)`;
+  const uris = columnImages.map((list) => list.map(dataUri));
   return {
     layout,
-    figure: disconnectivityFigure(layout, { images: minimumImages.map(dataUri), labels: hover, title }),
-    svg: disconnectivitySvg(layout, { memberImages, captions, title, imageSize: opts.imageSize }),
+    data,
+    figure: disconnectivityFigure(layout, { columnImages: uris, captions, labels: hover, title, imageSize: opts.imageSize }),
+    svg: disconnectivitySvg(layout, { memberImages: columnImages, captions, title, imageSize: opts.imageSize }),
     captions,
+    shows: what,
   };
 }
 

@@ -19,6 +19,13 @@ export interface DisconnectivityFigureOptions {
    * for `disconnectivityHoverScript`, and drawn as thumbnails under the columns unless `thumbnails` is false. */
   images?: readonly (string | null | undefined)[];
   thumbnails?: boolean;
+  /** Per column, several PNG data URIs stacked under it (e.g. the basin's minima, as the static SVG draws
+   * them); replaces `images` for thumbnails and hover (which then shows the whole stack). */
+  columnImages?: readonly (readonly string[])[];
+  /** Per column, a caption under the images (e.g. "7 · 92%": majority class · purity). */
+  captions?: readonly (string | null | undefined)[];
+  /** Side of one stacked thumbnail in px (default 24). */
+  imageSize?: number;
   /** Per column, a name for the hover text (e.g. the majority label "digit 7"). */
   labels?: readonly (string | null | undefined)[];
   title?: string;
@@ -34,6 +41,13 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
   const images = opts.images;
   if (images && images.length !== leaves.length) {
     throw new UserError(`disconnectivityFigure: ${images.length} images for ${leaves.length} columns; pass one per layout leaf`);
+  }
+  const stacks = opts.columnImages;
+  if (stacks && stacks.length !== leaves.length) {
+    throw new UserError(`disconnectivityFigure: image stacks for ${stacks.length} columns, layout has ${leaves.length}; pass one list per layout leaf`);
+  }
+  if (opts.captions && opts.captions.length !== leaves.length) {
+    throw new UserError(`disconnectivityFigure: ${opts.captions.length} captions for ${leaves.length} columns; pass one per layout leaf`);
   }
   const lx: (number | null)[] = [];
   const ly: (number | null)[] = [];
@@ -59,7 +73,7 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
       color: 'rgba(31, 119, 180, 0.35)',
       line: { color: '#1f4e79', width: 1 },
     },
-    customdata: leaves.map((_, k) => images?.[k] ?? null),
+    customdata: leaves.map((_, k) => (stacks ? [...stacks[k]] : (images?.[k] ?? null))),
     text: leaves.map((l, k) => {
       const name = opts.labels?.[k];
       return `basin ${l.item}${name ? ` (${name})` : ''}<br>energy ${formatEnergy(l.energy)}<br>${l.members} members`;
@@ -67,11 +81,39 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
     hovertemplate: '%{text}<extra></extra>',
     showlegend: false,
   };
-  const thumbs = images && opts.thumbnails !== false;
+  const thumbs = opts.thumbnails !== false && (stacks !== undefined || images !== undefined);
+  // Rows of thumbnails under the plot: a stack per column, or one image each.
+  const rows = !thumbs ? 0 : stacks ? Math.max(0, ...stacks.map((st) => st.length)) : 1;
+  const px = opts.imageSize ?? 24;
+  const captionPx = opts.captions ? 18 : 0;
+  const imagesPx = rows > 0 ? 8 + rows * (px + 2) : 0;
+  const top = opts.title ? 50 : 20;
+  const bottomPx = Math.max(20, imagesPx + captionPx + 6);
+  const height = opts.height ?? 440 + imagesPx + captionPx;
+  const plotH = Math.max(40, height - top - bottomPx);
   const [bottom, yTop] = energyAxisRange(layout, 0.06);
+  const below = (p: number): number => -p / plotH; // px under the plot area, in paper units
+  const layoutImages: Record<string, unknown>[] = [];
+  if (thumbs) {
+    leaves.forEach((l, k) => {
+      const list = stacks ? stacks[k] : images![k] ? [images![k]!] : [];
+      list.forEach((src, r) => {
+        layoutImages.push({
+          source: src, xref: 'x', yref: 'paper', x: l.x, y: below(8 + r * (px + 2)), sizex: 0.9, sizey: px / plotH,
+          xanchor: 'center', yanchor: 'top', layer: 'above', sizing: 'contain',
+        });
+      });
+    });
+  }
+  const annotations = opts.captions
+    ? leaves.flatMap((l, k) => {
+        const c = opts.captions![k];
+        return c ? [{ text: c, x: l.x, xref: 'x', y: below(imagesPx + 2), yref: 'paper', yanchor: 'top', showarrow: false, font: { size: 10 } }] : [];
+      })
+    : [];
   const plotLayout: Record<string, unknown> = {
-    height: opts.height ?? 520,
-    margin: { l: 70, r: 20, t: opts.title ? 50 : 20, b: thumbs ? 70 : 20 },
+    height,
+    margin: { l: 70, r: 20, t: top, b: bottomPx },
     font: { family: FONT, size: 13 },
     plot_bgcolor: 'white',
     paper_bgcolor: 'white',
@@ -85,13 +127,8 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
       ticks: 'outside',
       showline: true,
     },
-    images: thumbs
-      ? leaves.flatMap((l, k) =>
-          images[k]
-            ? [{ source: images[k], xref: 'x', yref: 'paper', x: l.x, y: -0.01, sizex: 0.9, sizey: 0.12, xanchor: 'center', yanchor: 'top', layer: 'above' }]
-            : [],
-        )
-      : [],
+    images: layoutImages,
+    annotations,
   };
   if (opts.title) plotLayout.title = { text: opts.title };
   if (opts.width) plotLayout.width = opts.width;
@@ -99,17 +136,20 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
 }
 
 /**
- * Browser JS that shows a column's image (`customdata` of the basin markers) next to the cursor on hover,
- * for the div a `disconnectivityFigure` was plotted into. Plotly's own hover labels cannot show images.
+ * Browser JS that shows a column's images (`customdata` of the basin markers: one data URI or a list,
+ * e.g. the basin's minima) next to the cursor on hover, for the div a `disconnectivityFigure` was plotted
+ * into. Plotly's own hover labels cannot show images.
  */
 export function disconnectivityHoverScript(divId: string): string {
   const id = JSON.stringify(divId);
   return `(function(){var gd=document.getElementById(${id});if(!gd||!gd.on)return;
-var img=document.createElement('img');img.style.cssText='position:fixed;display:none;pointer-events:none;width:84px;height:84px;image-rendering:pixelated;border:1px solid #999;background:#fff;z-index:1000';
-document.body.appendChild(img);
-gd.on('plotly_hover',function(e){var p=e.points&&e.points[0];if(!p||!p.customdata){img.style.display='none';return;}
-img.src=p.customdata;var ev=e.event||{};img.style.left=((ev.clientX||0)+16)+'px';img.style.top=((ev.clientY||0)+16)+'px';img.style.display='block';});
-gd.on('plotly_unhover',function(){img.style.display='none';});})();`;
+var box=document.createElement('div');box.style.cssText='position:fixed;display:none;pointer-events:none;max-width:360px;border:1px solid #999;background:#fff;z-index:1000;padding:2px;line-height:0';
+document.body.appendChild(box);
+gd.on('plotly_hover',function(e){var p=e.points&&e.points[0];var d=p&&p.customdata;if(!d||(d.length===0)){box.style.display='none';return;}
+var list=typeof d==='string'?[d]:d;var w=list.length===1?84:56;box.innerHTML='';
+for(var i=0;i<list.length;i++){var im=document.createElement('img');im.src=list[i];im.style.cssText='width:'+w+'px;height:'+w+'px;image-rendering:pixelated;margin:1px';box.appendChild(im);}
+var ev=e.event||{};box.style.left=((ev.clientX||0)+16)+'px';box.style.top=((ev.clientY||0)+16)+'px';box.style.display='block';});
+gd.on('plotly_unhover',function(){box.style.display='none';});})();`;
 }
 
 export interface DisconnectivitySvgOptions {

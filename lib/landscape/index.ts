@@ -47,3 +47,7 @@ export type { LandscapeDrawing, LandscapeColumnImages, DrawLandscapeOptions } fr
 export { drawLandscape } from './draw';
 export type { ModeCoverage, ModeMinima, MinimaNearModesOptions } from './modes';
 export { modeCoverage, minimaNearModes, energyGrid2d } from './modes';
+export type { DisconnectivityColumn, DisconnectivityData, DisconnectivityDataOptions } from './graph';
+export { disconnectivityData } from './graph';
+export type { BarrierPath, BasinContents } from './explore';
+export { barrierPath, basinContents } from './explore';
