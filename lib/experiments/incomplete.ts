@@ -3,7 +3,8 @@
  * from MNIST whose training images miss pixels under one of Table 3's five occlusions, with §4.4's refill
  * loop (lib/train/incomplete.ts). Within one objective scaling the three differ in the method alone
  * (lib/train/presets-incomplete.ts); the comparison runs under the paper's scaling on every mask and is
- * repeated under the authors' (KL averaged over latent dims: 1/100 the weight) as the controlled run.
+ * repeated under the authors' (KL averaged over latent dims: 1/100 the weight) as the controlled run, and
+ * with the triangle at one θ-step per iteration (as many generator updates as the VAE's) as the other.
  * Recovery: K refills of every training image with the final model, the same K for every method; the
  * error is Table 3's, |recovered − truth| on the missing pixels relative to the pixel range.
  */
@@ -14,7 +15,7 @@ import { recoveryError } from '../metrics/reconstruction';
 import type { ResultRow } from '../notebook/session';
 import type { ScalingName } from '../objectives/scaling';
 import { IncompleteDataTrainer } from '../train/incomplete';
-import { INCOMPLETE_METHODS, incompletePresetName, maskSlug, type IncompleteMethod } from '../train/presets-incomplete';
+import { INCOMPLETE_METHODS, INCOMPLETE_VARIANTS, incompletePresetName, maskSlug, type IncompleteMethod, type IncompleteVariant } from '../train/presets-incomplete';
 import { PRESETS } from '../train/presets';
 import type { TrainingRun } from '../train/runner';
 import type { Scale } from '../notebook/session';
@@ -33,13 +34,13 @@ export const TABLE3: Record<OcclusionKind, Record<IncompleteMethod, number>> = {
   B30: { vae: 0.08, abp: 0.0757, triangle: 0.0733 },
 };
 
-const LABEL: Record<IncompleteMethod, string> = { triangle: 'Ours (triangle)', vae: 'VAE', abp: 'ABP' };
+const LABEL: Record<IncompleteVariant, string> = { triangle: 'Ours (triangle)', vae: 'VAE', abp: 'ABP', 'triangle-1step': 'Ours, 1 θ-step' };
 
 /** One set of trainings: the methods on the masks, under one scaling. */
 export interface IncompletePlan {
   scaling: ScalingName;
   masks: readonly OcclusionKind[];
-  methods: readonly IncompleteMethod[];
+  methods: readonly IncompleteVariant[];
 }
 
 export interface IncompleteSettings {
@@ -49,6 +50,9 @@ export interface IncompleteSettings {
   /** the controlled run: the other scaling. ABP has no KL term, so it trains the same model under both
    * scalings and is not retrained (its main result stands for both). */
   control: IncompletePlan;
+  /** the θ-step control: the triangle with one θ-step per iteration (as many generator updates as the
+   * VAE's), under the main scaling */
+  steps: IncompletePlan;
   /** training images whose recovery error after 0, 1, …, K refills from the zero fill is drawn */
   curveImages: number;
   /** images per mask in Figure 16 */
@@ -66,6 +70,7 @@ export function incompleteSettings(scale: Scale): IncompleteSettings {
     scale,
     main,
     control: { scaling: 'authors', masks: controlMasks, methods: ['triangle', 'vae'] },
+    steps: { scaling: main.scaling, masks: controlMasks, methods: ['triangle-1step'] },
     curveImages: scale === 'quick' ? 16 : scale === 'cpu' ? 100 : 500,
     shown: 10,
     samplesMask: 'B30',
@@ -74,10 +79,10 @@ export function incompleteSettings(scale: Scale): IncompleteSettings {
 
 /** What trains, as a table: the presets and what they say they are. */
 export function settingsTable(ctx: ExperimentContext, s: IncompleteSettings): void {
-  const rows = [s.main, s.control].flatMap((plan) =>
+  const rows = [s.main, s.control, s.steps].flatMap((plan) =>
     plan.methods.map((m) => {
       const p = PRESETS[incompletePresetName(m, plan.masks[0], plan.scaling, s.scale)];
-      return { method: LABEL[m], scaling: plan.scaling, masks: plan.masks.join(', '), preset: p.name.replace(`-${maskSlug(plan.masks[0])}-`, '-<mask>-'), iterations: p.iterations || `${p.epochs} epochs`, images: p.dataLimit, batch: p.batchSize, width: p.width, 'θ-steps': m === 'triangle' ? p.generatorSteps : '', refills: p.occlusionRefills ?? '' };
+      return { method: LABEL[m], scaling: plan.scaling, masks: plan.masks.join(', '), preset: p.name.replace(`-${maskSlug(plan.masks[0])}-`, '-<mask>-'), iterations: p.iterations || `${p.epochs} epochs`, images: p.dataLimit, batch: p.batchSize, width: p.width, 'θ-steps': p.method === 'triangle' ? p.generatorSteps : '', refills: p.occlusionRefills ?? '' };
     }),
   );
   ctx.table(rows, `Experiment 08 at ${s.scale} scale: one run per method and mask (same seed, data and batches)`);
@@ -114,7 +119,7 @@ export async function masksFigure(ctx: ExperimentContext): Promise<void> {
 /** The runs of one plan, by mask then method. */
 export interface IncompleteRuns {
   plan: IncompletePlan;
-  runs: Map<OcclusionKind, Map<IncompleteMethod, TrainingRun>>;
+  runs: Map<OcclusionKind, Map<IncompleteVariant, TrainingRun>>;
 }
 
 /** Trains (or reloads) every method of `plan` on every mask. The caller disposes (disposeIncomplete). */
@@ -122,7 +127,7 @@ export async function trainIncomplete(ctx: ExperimentContext, plan: IncompletePl
   const out: IncompleteRuns = { plan, runs: new Map() };
   try {
     for (const mask of plan.masks) {
-      const byMethod = new Map<IncompleteMethod, TrainingRun>();
+      const byMethod = new Map<IncompleteVariant, TrainingRun>();
       out.runs.set(mask, byMethod);
       for (const m of plan.methods) byMethod.set(m, await ctx.train(incompletePresetName(m, mask, plan.scaling, ctx.scale), `${LABEL[m]} · ${mask} · ${plan.scaling} scaling`));
     }
@@ -136,7 +141,7 @@ export async function trainIncomplete(ctx: ExperimentContext, plan: IncompletePl
 /** A run's recovery of its training images. */
 export interface Recovery {
   mask: OcclusionKind;
-  method: IncompleteMethod;
+  method: IncompleteVariant;
   scaling: ScalingName;
   preset: string;
   refills: number;
@@ -256,7 +261,7 @@ export async function refillCurves(ctx: ExperimentContext, recs: readonly Recove
   await ctx.plot(refillCurvesFigure(recs), 'recovery-by-refill');
 }
 
-function scalingRecovery(recs: readonly Recovery[], mask: OcclusionKind, method: IncompleteMethod, scaling: ScalingName): Recovery | undefined {
+function scalingRecovery(recs: readonly Recovery[], mask: OcclusionKind, method: IncompleteVariant, scaling: ScalingName): Recovery | undefined {
   // ABP trains the same model under both scalings: its main run stands for the control's
   return recs.find((x) => x.mask === mask && x.method === method && x.scaling === scaling) ?? (method === 'abp' ? recs.find((x) => x.mask === mask && x.method === 'abp') : undefined);
 }
@@ -271,6 +276,7 @@ export function recoveryTable(ctx: ExperimentContext, recs: readonly Recovery[])
       row[`${LABEL[m]} (ours)`] = scalingRecovery(recs, mask, m, scaling)?.error ?? null;
       row[`${LABEL[m]} (Table 3)`] = TABLE3[mask][m];
     }
+    if (recs.some((x) => x.method === 'triangle-1step')) row[`${LABEL['triangle-1step']} (ours)`] = scalingRecovery(recs, mask, 'triangle-1step', scaling)?.error ?? null;
     return row;
   });
   ctx.table(rows, `Recovery error (lower is better), MNIST 28×28 at ${ctx.scale} scale; Table 3: CelebA 64×64`);
@@ -281,15 +287,16 @@ export function orderLines(recs: readonly Recovery[]): string[] {
   const keys = [...new Set(recs.map((x) => `${x.scaling}|${x.mask}`))];
   return keys.map((k) => {
     const [scaling, mask] = k.split('|') as [ScalingName, OcclusionKind];
-    const ours = INCOMPLETE_METHODS.map((m) => ({ m, v: scalingRecovery(recs, mask, m, scaling)?.error })).filter((o): o is { m: IncompleteMethod; v: number } => o.v !== undefined).sort((a, b) => a.v - b.v);
+    const ours = INCOMPLETE_VARIANTS.map((m) => ({ m, v: scalingRecovery(recs, mask, m, scaling)?.error })).filter((o): o is { m: IncompleteVariant; v: number } => o.v !== undefined).sort((a, b) => a.v - b.v);
     const paper = [...INCOMPLETE_METHODS].sort((a, b) => TABLE3[mask][a] - TABLE3[mask][b]);
     return `${mask}, ${scaling} scaling: best to worst here ${ours.map((o) => `${LABEL[o.m]} ${o.v.toFixed(4)}`).join(' < ')}; Table 3 ${paper.map((m) => LABEL[m]).join(' < ')}.`;
   });
 }
 
-/** Metric key of a run's recovery error: `<mask>_<method>_recovery`, `_authors_scaling` before `_recovery` for the control. */
-export function recoveryMetricKey(mask: OcclusionKind, method: IncompleteMethod, scaling: ScalingName): string {
-  return `${mask}_${method}${scaling === 'paper' ? '' : '_authors_scaling'}_recovery`;
+/** Metric key of a run's recovery error: `<mask>_<method>_recovery` (`triangle_1step` for the θ-step
+ * control), `_authors_scaling` before `_recovery` for the authors' scaling. */
+export function recoveryMetricKey(mask: OcclusionKind, method: IncompleteVariant, scaling: ScalingName): string {
+  return `${mask}_${method.replace('-', '_')}${scaling === 'paper' ? '' : '_authors_scaling'}_recovery`;
 }
 
 /** Results rows (ours next to Table 3) and metric keys. */
@@ -305,7 +312,7 @@ export function incompleteResults(ctx: ExperimentContext, recs: readonly Recover
       metric: 'recovery error, |Δ| on occluded pixels / range (Table 3)',
       setting: `${LABEL[r.method]}, ${r.mask}, ${r.scaling} scaling`,
       ours: r.error,
-      paper: r.scaling === 'paper' ? TABLE3[r.mask][r.method] : null,
+      paper: r.scaling === 'paper' && r.method !== 'triangle-1step' ? TABLE3[r.mask][r.method] : null,
       note: `preset ${r.preset}; MNIST 28×28, ${ctx.scale} scale, ${ctx.session.backend.name}; ${r.refills} refills; from the zero fill ${r.byRefill[r.byRefill.length - 1].toFixed(4)}; paper: CelebA 64×64, Table 3`,
     });
   }
@@ -333,21 +340,24 @@ async function runIncomplete(ctx: ExperimentContext): Promise<string> {
   datasetsNote(ctx);
   await masksFigure(ctx);
   const main = await trainIncomplete(ctx, s.main);
-  let control: IncompleteRuns | undefined;
+  const controls: IncompleteRuns[] = [];
   const recs: Recovery[] = [];
   try {
     recs.push(...recoverAll(ctx, main, s));
     await recoveryFigures(ctx, main, recs);
     await samplesFigure(ctx, main, s.samplesMask);
-    control = await trainIncomplete(ctx, s.control);
-    recs.push(...recoverAll(ctx, control, s));
+    for (const plan of [s.control, s.steps]) {
+      const c = await trainIncomplete(ctx, plan);
+      controls.push(c);
+      recs.push(...recoverAll(ctx, c, s));
+    }
     await refillCurves(ctx, recs);
     recoveryTable(ctx, recs);
     for (const line of orderLines(recs)) ctx.say(line);
     return writeIncompleteResults(ctx, recs);
   } finally {
     disposeRecoveries(recs);
-    disposeIncomplete(main, ...(control ? [control] : []));
+    disposeIncomplete(main, ...controls);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Presets of experiment 08, learning from occluded MNIST (divergence-triangle §4.4, Table 3 at 28×28):
- * `mnist-incomplete-<method>-<mask>-<scaling>-scaling-<scale>`, one per method (triangle, VAE, ABP),
- * occlusion of Table 3 (P.5, P.7, MB10, B20, B30), objective scaling and scale.
+ * `mnist-incomplete-<method>-<mask>-<scaling>-scaling-<scale>`, one per method (triangle, VAE, ABP, and
+ * `triangle-1step`, the θ-step control), occlusion of Table 3 (P.5, P.7, MB10, B20, B30), objective
+ * scaling and scale.
  *
  * Within one scaling the three methods differ in the method alone: the same data, networks, schedule,
  * optimizers (the authors': Adam (0.5, 0.999), weight decay 5e-4 on the generator only), σ of p_θ(x|z) and
@@ -18,6 +19,10 @@ import type { MethodBase, PresetScale, TrainPreset } from './presets';
 
 export type IncompleteMethod = 'triangle' | 'vae' | 'abp';
 export const INCOMPLETE_METHODS: readonly IncompleteMethod[] = ['triangle', 'vae', 'abp'];
+/** The methods and the θ-step control: the triangle with one θ-step per iteration, as many generator
+ * updates as the VAE's and ABP's (the compared triangle takes INCOMPLETE_THETA_STEPS). */
+export type IncompleteVariant = IncompleteMethod | 'triangle-1step';
+export const INCOMPLETE_VARIANTS: readonly IncompleteVariant[] = [...INCOMPLETE_METHODS, 'triangle-1step'];
 
 /** θ-steps of the triangle per iteration: Algorithm 1's several, as in experiments 01 and 06 (one lets x̃ collapse). */
 export const INCOMPLETE_THETA_STEPS = 3;
@@ -34,7 +39,7 @@ export function maskSlug(mask: OcclusionKind): string {
   return mask.toLowerCase().replace('.', '');
 }
 
-export function incompletePresetName(method: IncompleteMethod, mask: OcclusionKind, scaling: ScalingName, scale: PresetScale): string {
+export function incompletePresetName(method: IncompleteVariant, mask: OcclusionKind, scaling: ScalingName, scale: PresetScale): string {
   return `mnist-incomplete-${method}-${maskSlug(mask)}-${scaling}-scaling-${scale}`;
 }
 
@@ -55,8 +60,8 @@ interface IncompleteSchedule {
  * cpu: 1,000 images so every image is refilled ~38 times in 600 iterations of batch 64. Measured on 2
  * cores (native backend), per iteration at 1/8 width, batch 64: triangle with 3 θ-steps ≈ 0.16 s, VAE
  * ≈ 0.045 s, ABP (10 Langevin steps per visit) ≈ 0.31 s; 10 refills of the 1,000 training images ≈ 1 s
- * (triangle, VAE) and ≈ 20 s (ABP: a chain of 10 steps per refill). Experiment 08 at cpu (15 runs plus
- * triangle and VAE under the other scaling on two masks) is then about 33 minutes.
+ * (triangle, VAE) and ≈ 20 s (ABP: a chain of 10 steps per refill). Experiment 08 at cpu (15 runs, triangle
+ * and VAE under the other scaling on two masks, the 1-θ-step triangle (≈ 0.06 s) on two) is then about 35 minutes.
  */
 const SCHEDULES: readonly IncompleteSchedule[] = [
   { scale: 'quick', dataLimit: 64, width: 0.125, batchSize: 16, epochs: 1, iterations: 8, occlusionRefills: 2, checkpointEvery: 0, logEvery: 2, what: '1/8-width Table 6 networks, 64 images, batch 16, 8 iterations, 2 refills (seconds; smoke test)' },
@@ -68,26 +73,27 @@ const NONE: number[] = [];
 
 /** Every preset of experiment 08, in display order (spread into presets.ts's PRESET_LIST). */
 export function incompletePresets(src: IncompletePresetSources): TrainPreset[] {
-  const base: Record<IncompleteMethod, MethodBase & Partial<TrainPreset>> = {
+  const base: Record<IncompleteVariant, MethodBase & Partial<TrainPreset>> = {
     triangle: { ...src.triangle, generatorSteps: INCOMPLETE_THETA_STEPS },
+    'triangle-1step': { ...src.triangle, generatorSteps: 1 },
     vae: { ...src.triangle, method: 'vae' },
     // only the Langevin fields: ABP_BASE's σ = 0.3 would weigh its likelihood 5.6× the others'
     abp: { ...src.triangle, method: 'abp', langevinSteps: src.abp.langevinSteps, langevinDelta: src.abp.langevinDelta, abpPersistent: src.abp.abpPersistent },
   };
   const out: TrainPreset[] = [];
   for (const scaling of ['paper', 'authors'] as const) {
-    for (const method of INCOMPLETE_METHODS) {
+    for (const method of INCOMPLETE_VARIANTS) {
       for (const mask of OCCLUSION_KINDS) {
         for (const s of SCHEDULES) {
           const { what, ...sched } = s;
-          const steps = method === 'triangle' ? `, ${INCOMPLETE_THETA_STEPS} θ-steps per iteration` : '';
+          const steps = method === 'triangle' ? `, ${INCOMPLETE_THETA_STEPS} θ-steps per iteration` : method === 'triangle-1step' ? ', 1 θ-step per iteration (the θ-step control)' : '';
           out.push({
             ...base[method],
             ...sched,
             scaling,
             occlusion: mask,
             name: incompletePresetName(method, mask, scaling, s.scale),
-            description: `${method} learning from MNIST occluded by ${mask} (§4.4, Table 3 at 28×28), '${scaling}' scaling, authors' optimizers${steps}, ${what}`,
+            description: `${base[method].method} learning from MNIST occluded by ${mask} (§4.4, Table 3 at 28×28), '${scaling}' scaling, authors' optimizers${steps}, ${what}`,
             dataset: 'mnist',
             imageSize: 0,
             classes: NONE,

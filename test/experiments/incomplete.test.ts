@@ -22,7 +22,9 @@ test('settings: the main plan is every method on every mask; the control retrain
     assert.deepEqual(s.main.methods, INCOMPLETE_METHODS);
     assert.notEqual(s.control.scaling, s.main.scaling);
     assert.deepEqual([...s.control.methods].sort(), ['triangle', 'vae']);
-    for (const plan of [s.main, s.control]) for (const m of plan.methods) for (const k of plan.masks) assert.ok(PRESETS[incompletePresetName(m, k, plan.scaling, scale)]);
+    assert.deepEqual(s.steps.methods, ['triangle-1step']);
+    assert.equal(s.steps.scaling, s.main.scaling);
+    for (const plan of [s.main, s.control, s.steps]) for (const m of plan.methods) for (const k of plan.masks) assert.ok(PRESETS[incompletePresetName(m, k, plan.scaling, scale)]);
   }
   assert.deepEqual(incompleteSettings('cpu').control.masks, ['P.5', 'B30']);
 });
@@ -50,21 +52,23 @@ test('experiment 08 runs headless at quick: every method × mask row, finite err
     assert.equal(path.basename(file), '08-incomplete-data.json');
     const r = JSON.parse(fs.readFileSync(file, 'utf8'));
     const s = incompleteSettings('quick');
-    const expected = [s.main, s.control].flatMap((plan) => plan.masks.flatMap((mask) => plan.methods.map((m) => ({ mask, m, scaling: plan.scaling }))));
-    assert.equal(expected.length, 5 * 3 + 2);
+    const expected = [s.main, s.control, s.steps].flatMap((plan) => plan.masks.flatMap((mask) => plan.methods.map((m) => ({ mask, m, scaling: plan.scaling }))));
+    assert.equal(expected.length, 5 * 3 + 2 + 1);
     for (const { mask, m, scaling } of expected) {
       const key = recoveryMetricKey(mask, m, scaling);
       const v = r.metrics[key];
       assert.ok(Number.isFinite(v) && v >= 0 && v <= 1, `${key} = ${v}`);
       assert.ok(Number.isFinite(r.metrics[`${key}_from_zero_fill`]), `${key}_from_zero_fill`);
-      const row = r.rows.find((x: { setting: string }) => x.setting.startsWith(`${m === 'vae' ? 'VAE' : m === 'abp' ? 'ABP' : 'Ours (triangle)'}, ${mask}, ${scaling} scaling`));
+      const label = { vae: 'VAE', abp: 'ABP', triangle: 'Ours (triangle)', 'triangle-1step': 'Ours, 1 θ-step' }[m];
+      const row = r.rows.find((x: { setting: string }) => x.setting.startsWith(`${label}, ${mask}, ${scaling} scaling`));
       assert.ok(row, `row ${m} ${mask} ${scaling}`);
-      assert.equal(row.paper === null, scaling !== 'paper');
+      assert.equal(row.paper === null, scaling !== 'paper' || m === 'triangle-1step');
       assert.match(row.note, new RegExp(`${PRESETS[incompletePresetName(m, mask, scaling, 'quick')].occlusionRefills} refills`));
     }
     for (const mask of OCCLUSION_KINDS) assert.ok(r.metrics[`${mask}_zero_fill_recovery`] > 0.2, `${mask} zero fill`);
     // the claims table reads these keys (lib/metrics/claims.ts)
     assert.ok(Number.isFinite(r.metrics['B30_triangle_recovery']) && Number.isFinite(r.metrics['P.5_abp_recovery']));
+    assert.ok(Number.isFinite(r.metrics['B30_triangle_1step_recovery']) && Number.isFinite(r.metrics['B30_vae_authors_scaling_recovery']));
     const figures = fs.readdirSync(ctx.figuresDir!);
     for (const f of ['occlusions.png', 'recovery-P.5-paper.png', 'recovery-B30-paper.png', 'samples-B30-paper.png']) assert.ok(figures.includes(f), `${f} in ${figures.join(', ')}`);
     assert.ok(figures.some((f) => f.startsWith('recovery-by-refill.')), figures.join(', '));

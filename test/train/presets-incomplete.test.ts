@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { OCCLUSION_KINDS } from '../../lib/data/masks';
 import { objectiveScaling } from '../../lib/objectives/scaling';
 import { PRESET_FIELDS, PRESETS, validatePreset, type TrainPreset } from '../../lib/train/presets';
-import { INCOMPLETE_METHODS, INCOMPLETE_THETA_STEPS, incompletePresetName, maskSlug } from '../../lib/train/presets-incomplete';
+import { INCOMPLETE_METHODS, INCOMPLETE_THETA_STEPS, INCOMPLETE_VARIANTS, incompletePresetName, maskSlug } from '../../lib/train/presets-incomplete';
 import { presetScaling } from '../../lib/train/runner';
 
 const SCALES = ['quick', 'cpu', 'paper'] as const;
@@ -17,14 +17,14 @@ const SAME: (keyof TrainPreset)[] = [
 ];
 
 test('one preset per method × mask × scaling × scale, each valid and occluded by its mask', () => {
-  for (const method of INCOMPLETE_METHODS) {
+  for (const method of INCOMPLETE_VARIANTS) {
     for (const mask of OCCLUSION_KINDS) {
       for (const scaling of SCALINGS) {
         for (const scale of SCALES) {
           const name = incompletePresetName(method, mask, scaling, scale);
           const p = PRESETS[name];
           assert.ok(p, `${name} exists`);
-          assert.equal(p.method, method);
+          assert.equal(p.method, method === 'triangle-1step' ? 'triangle' : method);
           assert.equal(p.occlusion, mask);
           assert.equal(p.scaling, scaling);
           assert.equal(p.scale, scale);
@@ -42,11 +42,15 @@ test('under one scaling the three methods share data, schedule, optimizers, weig
   for (const mask of OCCLUSION_KINDS) {
     for (const scaling of SCALINGS) {
       for (const scale of SCALES) {
-        const [t, ...others] = INCOMPLETE_METHODS.map((m) => PRESETS[incompletePresetName(m, mask, scaling, scale)]);
+        const [t, ...others] = INCOMPLETE_VARIANTS.map((m) => PRESETS[incompletePresetName(m, mask, scaling, scale)]);
         for (const o of others) for (const k of SAME) assert.deepEqual(o[k], t[k], `${o.name}.${k} vs ${t.name}`);
         const resolved = INCOMPLETE_METHODS.map((m) => presetScaling(PRESETS[incompletePresetName(m, mask, scaling, scale)]));
         for (const r of resolved) assert.deepEqual(r, objectiveScaling(scaling));
         assert.equal(t.generatorSteps, INCOMPLETE_THETA_STEPS);
+        // the θ-step control is the compared triangle but for its θ-steps
+        const one = PRESETS[incompletePresetName('triangle-1step', mask, scaling, scale)];
+        assert.deepEqual({ ...one, name: '', description: '', generatorSteps: 0 }, { ...t, name: '', description: '', generatorSteps: 0 });
+        assert.equal(one.generatorSteps, 1);
       }
     }
   }
