@@ -420,7 +420,8 @@ function checkDescentOptions(o: FindMinimaOptions): void {
 }
 
 export interface DescentScaleOptions {
-  /** Steps before an unconverged descent stops (default 300). */
+  /** Steps before an unconverged descent stops (default 1000: on a triangle EBM of MNIST, the window
+   * rule stopped descents after a median 720 steps, 90% within 780). */
   maxSteps?: number;
   clamp?: readonly [number, number];
   /** Starts the gradient scale is measured on (default the first 64). */
@@ -465,7 +466,7 @@ export async function descentOptionsFromScale(
   const scale = await dataScale(starts);
   return {
     stepSize: (0.01 * Math.sqrt(d)) / g0,
-    maxSteps: opts.maxSteps ?? 300,
+    maxSteps: opts.maxSteps ?? 1000,
     mergeDistance: 0.05 * scale,
     ...(opts.clamp ? { clamp: opts.clamp } : {}),
     ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),

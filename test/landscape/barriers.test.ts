@@ -159,12 +159,12 @@ test("attraction–diffusion in a generator's latent space diffuses z under E(g(
 
 test('adSettingsFromScale: α, T, η and radius from the rule of thumb; given fields are kept', () => {
   const s = adSettingsFromScale({ dims: 784, minDistance: 4, maxDistance: 16, slope: 2, gradient: 0 });
-  // α = 3·2; T = α·d_min·0.05/D; η = 2·d_max/(500·α); radius = 2·(D·T/α + η·α) (below d_min/2 = 2).
+  // α = 3·2; T = α·d_min·0.05/D; η = 2·d_max/(600·α); radius = 2·(D·T/α + η·α) (below d_min/2 = 2).
   assert.equal(s.alpha, 6);
   assert.ok(Math.abs(s.temperature - (6 * 4 * 0.05) / 784) < 1e-15);
-  assert.ok(Math.abs(s.stepSize - 32 / 3000) < 1e-15);
-  assert.equal(s.steps, 500);
-  assert.ok(Math.abs(s.radius - 2 * (0.2 + 0.064)) < 1e-12, `radius ${s.radius}`);
+  assert.ok(Math.abs(s.stepSize - 32 / 3600) < 1e-15);
+  assert.equal(s.steps, 600);
+  assert.ok(Math.abs(s.radius - 2 * (0.2 + 32 / 600)) < 1e-12, `radius ${s.radius}`);
   // The chain's equilibrium distance D·T/α is 5% of the closest pair, whatever D.
   assert.ok(Math.abs((784 * s.temperature) / s.alpha - 0.2) < 1e-12);
   // In 2-D the temperature cap (0.005·α·d_min) applies; fixed fields win and the rest follow them.
