@@ -17,7 +17,7 @@ import { progressBar } from '../viz/progress';
 import { buildReport, curveTerms, PRINT_DIR } from '../viz/report';
 import { formatHelp, parseFlags, type FlagSpec } from './args';
 import type { Command } from './commands';
-import { writeLandscape } from './landscape';
+import { mapImageLandscape, writeLandscapeFiles } from '../experiments/landscape';
 import { BACKEND_FLAG } from './train';
 
 /**
@@ -69,7 +69,13 @@ export const startCommand: Command = {
       let landscape = 'skipped: the model has no image-space EBM';
       if (run.models.ebm) {
         console.log('mapping the energy landscape (disconnectivity graph)…');
-        landscape = await writeLandscape(run.models.ebm, test, outDir, { method: 'linear', starts: 300, minima: 60, basins: 12, seed: 1 });
+        // as notebook 07 and dtri landscape: cut at the ε with the most basins of ≥ 4 members
+        const mapping = await mapImageLandscape(run.models.ebm, test, { method: 'linear', starts: 300, minima: 60, seed: 1 });
+        try {
+          landscape = await writeLandscapeFiles(mapping, outDir, 'npm start: disconnectivity graph of the learned energy');
+        } finally {
+          mapping.dispose();
+        }
       }
       if (chromiumAvailable()) {
         // print-ready copies (PNG at 300 dpi, SVG, PDF with fonts) in figures/; report.html shows each figure once

@@ -3,3 +3,5 @@ export * from './context';
 export * from './registry';
 export * as generation from './generation';
 export * as reconstruction from './reconstruction';
+export * as incomplete from './incomplete';
+export * as landscape from './landscape';

@@ -2,8 +2,10 @@
 import type { ExperimentInfo } from './context';
 import { OBJECT_GENERATION } from './generation';
 import { TEST_RECONSTRUCTION } from './reconstruction';
+import { INCOMPLETE_DATA } from './incomplete';
+import { ENERGY_LANDSCAPE } from './landscape';
 
-export const EXPERIMENTS: readonly ExperimentInfo[] = [OBJECT_GENERATION, TEST_RECONSTRUCTION];
+export const EXPERIMENTS: readonly ExperimentInfo[] = [OBJECT_GENERATION, TEST_RECONSTRUCTION, ENERGY_LANDSCAPE, INCOMPLETE_DATA];
 
 export function experimentNames(): string[] {
   return EXPERIMENTS.map((e) => e.name);

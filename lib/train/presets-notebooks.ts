@@ -168,10 +168,49 @@ function comparisonFamily(src: NotebookPresetSources): TrainPreset[] {
   return out;
 }
 
+/** Iterations of the landscape experiment's cpu presets. */
+export const LANDSCAPE_CPU_ITERATIONS = 1000;
+
+/**
+ * `<dataset>-landscape-<scale>` (and `mnist-landscape-1step-<scale>`, its control): the triangle whose
+ * energy experiment 07 maps. npm start's model (Table 6 networks at 1/4 width, batch 64, the paper's
+ * scaling), with Algorithm 1's several θ-steps, which §4.3 names as what keeps minima "not resembling
+ * the data" from forming.
+ */
+function landscapeFamily(src: NotebookPresetSources): TrainPreset[] {
+  const rows = [
+    { scale: 'quick' as const, dataLimit: 512, width: 0.125, batchSize: 16, epochs: 1, iterations: 40, checkpointEvery: 0, logEvery: 5, what: '1/8-width Table 6 networks, 512 images, batch 16, 40 iterations (seconds; smoke test)' },
+    { scale: 'cpu' as const, dataLimit: 10000, width: 0.25, batchSize: 64, epochs: 1, iterations: LANDSCAPE_CPU_ITERATIONS, checkpointEvery: 250, logEvery: 10, what: `1/4-width Table 6 networks, 10,000 images, batch 64, ${LANDSCAPE_CPU_ITERATIONS.toLocaleString('en-US')} iterations` },
+    { scale: 'paper' as const, dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, the full training set, batch 100, 100 epochs (GPU-class machine)' },
+  ];
+  const out: TrainPreset[] = [];
+  for (const [dataset, steps] of [['mnist', COMPARISON_THETA_STEPS], ['fashion-mnist', COMPARISON_THETA_STEPS], ['mnist', 1]] as const) {
+    for (const r of rows) {
+      const { what, ...sched } = r;
+      out.push({
+        ...src.triangle,
+        ...sched,
+        scaling: 'paper',
+        generatorSteps: steps,
+        name: `${dataset}-landscape${steps === 1 ? '-1step' : ''}-${r.scale}`,
+        description: `divergence triangle on ${dataset} whose energy landscape experiment 07 maps, the paper's scaling, ${steps} θ-step${steps === 1 ? ' (the control)' : 's'} per iteration, ${what}`,
+        dataset,
+        imageSize: 0,
+        classes: NONE,
+        hidden: NONE,
+        arch: 'mnist',
+        latentDim: 100,
+      });
+    }
+  }
+  return out;
+}
+
 /** The notebooks' presets, in display order (spread into presets.ts's PRESET_LIST). */
 export function notebookPresets(src: NotebookPresetSources): TrainPreset[] {
   return [
     ...comparisonFamily(src),
+    ...landscapeFamily(src),
     ...src.mnistFamily('fashion-mnist-vae', 'fashion-mnist', src.vae, 'VAE baseline'),
     ...src.mnistFamily('fashion-mnist-wake-sleep', 'fashion-mnist', src.wakeSleep, 'wake-sleep baseline'),
     ...largeFamily('fashion-mnist', 'fashion-mnist', 32, 'divergence triangle on Fashion-MNIST (60,000 training images) upsampled to 32×32, the largest image set available offline', 20, 0, src.triangle),

@@ -1,0 +1,55 @@
+/**
+ * Experiment 07 at the quick scale, headless: three runs trained, each mapped (attraction–diffusion with
+ * the straight line beside it on MNIST), graphs and explorer figures written, the results file holds
+ * basins, purity against chance and the converged share; runs the landscape cannot map are refused
+ * before any computation.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { startExperiment } from '../../lib/experiments/context';
+import { checkLandscapeRun, ENERGY_LANDSCAPE } from '../../lib/experiments/landscape';
+import { isUserError } from '../../lib/errors';
+import { PRESETS } from '../../lib/train/presets';
+import type { Ebm } from '../../lib/models/types';
+
+test('checkLandscapeRun refuses a run without an image EBM, and 2-D / texture runs, in one line', () => {
+  const fake = {} as Ebm;
+  for (const [name, ebm] of [['mnist-vae-quick', undefined], ['toy2d-quick', fake], ['texture-quick', fake]] as const) {
+    const p = PRESETS[name];
+    assert.ok(p, name);
+    assert.throws(() => checkLandscapeRun(p, ebm, `run ${p.name}`), (e: unknown) => isUserError(e) && !(e as Error).message.includes('\n'));
+  }
+  assert.equal(checkLandscapeRun(PRESETS['mnist-landscape-quick'], fake, 'run'), fake);
+});
+
+test('experiment 07 runs headless at quick: graphs, explorer, results with purity, chance and converged share; no leak', { timeout: 900_000 }, async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-exp07-'));
+  const saved = { DTRI_RUNS_DIR: process.env.DTRI_RUNS_DIR, DTRI_RESULTS_DIR: process.env.DTRI_RESULTS_DIR, DTRI_PRESET: process.env.DTRI_PRESET };
+  process.env.DTRI_RUNS_DIR = path.join(tmp, 'runs');
+  process.env.DTRI_RESULTS_DIR = path.join(tmp, 'results');
+  try {
+    const before = tf.memory().numTensors;
+    const ctx = await startExperiment('07-energy-landscape', { scale: 'quick' });
+    const r = JSON.parse(fs.readFileSync(await ENERGY_LANDSCAPE.run(ctx), 'utf8'));
+    for (const tag of ['mnist_ad', 'mnist_linear', 'fashion_mnist_linear', 'mnist_1step_linear']) {
+      const share = r.metrics[`${tag}_converged_share`];
+      assert.ok(share >= 0 && share <= 1, `${tag} converged share ${share}`);
+      assert.ok(Number.isInteger(r.metrics[`${tag}_minima`]) && r.metrics[`${tag}_minima`] >= 1, `${tag} minima`);
+      const purity = r.metrics[`${tag}_purity`];
+      const chance = r.metrics[`${tag}_chance_purity`];
+      if (purity !== null) assert.ok(purity > 0 && purity <= 1 && chance > 0 && chance <= 1, `${tag} purity ${purity} chance ${chance}`);
+    }
+    const figures = fs.readdirSync(ctx.figuresDir!);
+    for (const f of ['dg-mnist-ad.svg', 'dg-mnist-linear.svg', 'dg-fashion-mnist-linear.png', 'dg-mnist-1step.svg']) assert.ok(figures.includes(f), `${f} in ${figures.join(', ')}`);
+    assert.ok(figures.some((f) => f.startsWith('basin-') && f.endsWith('-minima.png')), figures.join(', '));
+    assert.equal(tf.memory().numTensors - before, 0);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
