@@ -1,7 +1,8 @@
 /**
  * Energy-landscape mapping speed: linear barriers between every pair of M minima (divergence-triangle
  * paper §4.3) on the MNIST EBM of Table 6 (`buildTriangleModels('mnist', { width }).ebm`, 784-D input),
- * plus the steepest-descent stage that finds minima.
+ * plus the steepest-descent stage that finds minima and attraction–diffusion chains (Metropolis–Hastings
+ * corrected Langevin) between each minimum's nearest ones, and the projected time of a whole mapping.
  *
  *   node -r ts-node/register/transpile-only test/bench/landscape.ts [options]
  *     --minima 500        M; all M(M−1)/2 pairs are interpolated (default 500)
@@ -9,7 +10,8 @@
  *     --batch 1024        points per score call
  *     --width 1           EBM channel multiplier
  *     --backend auto      auto | native | wasm | cpu (DTRI_BACKEND overrides, as everywhere)
- *     --descent-starts 64 --descent-steps 10   size of the timed descent
+ *     --descent-starts 256 --descent-steps 10  size of the timed descent (a full batch, as a mapping runs)
+ *     --ad-nearest 4 --ad-steps 20             attraction–diffusion: pairs per minimum, timed steps per chain
  *
  * The M "minima" are random images in [-1, 1]: the cost of a line does not depend on where it runs, and an
  * untrained EBM has no meaningful minima to find. Memory stays bounded by --batch whatever M is.
@@ -17,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendPreference } from '../../lib/backend';
 import { buildTriangleModels } from '../../lib/models';
-import { ebmLandscapeScore, findMinima, linearBarriers } from '../../lib/landscape';
+import { adBarriers, ebmLandscapeScore, findMinima, linearBarriers, nearestPairs } from '../../lib/landscape';
 
 export interface LandscapeBenchOptions {
   minima?: number;
@@ -27,6 +29,9 @@ export interface LandscapeBenchOptions {
   backend?: BackendPreference;
   descentStarts?: number;
   descentSteps?: number;
+  /** Attraction–diffusion between each minimum and its k nearest (default 4), timed over this many steps (default 20). */
+  adNearest?: number;
+  adSteps?: number;
   /** Called with each finished line of the report. */
   log?: (line: string) => void;
 }
@@ -51,6 +56,12 @@ export interface LandscapeBenchResult {
   descentStepsPerSecond: number;
   /** Projected time for the paper-size run (500 minima, resolution 20) at the measured rate. */
   projectedSeconds500: number;
+  /** Attraction–diffusion: Langevin steps (forward + backward, MH test) of all chains per second. */
+  adChainStepsPerSecond: number;
+  /** Projected time of a whole mapping of 500 minima: descents from 1,000 starts (720 steps each, the
+   * median measured on a triangle EBM of MNIST), straight lines between all pairs, attraction–diffusion
+   * both ways between nearest pairs (371 steps per chain, measured likewise). */
+  projectedMappingSeconds500: number;
 }
 
 /** Runs the landscape benchmark on the selected backend and returns (and logs) its numbers. */
@@ -100,21 +111,34 @@ export async function benchLandscape(opts: LandscapeBenchOptions = {}): Promise<
   );
   points.dispose();
 
-  const starts = opts.descentStarts ?? 64;
+  const starts = opts.descentStarts ?? 256;
   const steps = opts.descentSteps ?? 10;
   const s0 = tf.randomUniform([starts, 28, 28, 1], -1, 1, 'float32', 13);
   const d0 = performance.now();
-  // A tolerance no moving point meets: every start takes exactly `steps` steps.
-  const mr = await findMinima(score, s0, { stepSize: 1e-3, maxSteps: steps, tol: Number.MIN_VALUE, clamp: [-1, 1], batchSize: starts });
+  // A tolerance no moving point meets and no window rule: every start takes exactly `steps` steps.
+  const mr = await findMinima(score, s0, { stepSize: 1e-3, maxSteps: steps, tol: Number.MIN_VALUE, window: 0, clamp: [-1, 1], batchSize: starts });
   const dSeconds = (performance.now() - d0) / 1000;
   const descentStepsPerSecond = (starts * steps) / dSeconds;
   log(`steepest descent: ${starts} starts × ${steps} steps in ${dSeconds.toFixed(1)} s: ${descentStepsPerSecond.toFixed(0)} gradient evaluations/s`);
+
+  // Attraction–diffusion between the descent ends' nearest pairs; a radius no chain meets and patience =
+  // steps make every chain run exactly adSteps steps.
+  const adSteps = opts.adSteps ?? 20;
+  const adPairs = await nearestPairs(mr.minima, Math.min(opts.adNearest ?? 4, mr.energies.length - 1));
+  const a0 = performance.now();
+  const ad = await adBarriers(score, mr.minima, adPairs, { alpha: 1, temperature: 1e-4, stepSize: 1e-3, steps: adSteps, patience: adSteps, radius: 1e-9, clamp: [-1, 1], batchSize: 256 });
+  const aSeconds = (performance.now() - a0) / 1000;
+  const adChainStepsPerSecond = (adPairs.length * ad.trials * adSteps) / aSeconds;
+  log(`attraction–diffusion: ${adPairs.length} pairs × ${ad.trials} chains × ${adSteps} steps in ${aSeconds.toFixed(1)} s: ${adChainStepsPerSecond.toFixed(0)} chain steps/s (MH acceptance ${ad.acceptance.toFixed(2)})`);
   tf.dispose([s0, mr.minima]);
   ebm.dispose();
 
   const fullEvaluations = ((500 * 499) / 2) * (20 - 2);
   const projectedSeconds500 = fullEvaluations / evaluationsPerSecond;
   log(`projected: 500 minima at resolution 20 (${fullEvaluations} evaluations) ≈ ${(projectedSeconds500 / 60).toFixed(1)} min on this backend`);
+  // Nearest-4 pairs of 500 minima, each unordered pair once: about 3 per minimum.
+  const mapping = (1000 * 720) / descentStepsPerSecond + projectedSeconds500 + (1500 * 2 * 371) / adChainStepsPerSecond;
+  log(`projected whole mapping (1,000 descents, 500 minima, all straight lines, AD between nearest 4) ≈ ${(mapping / 60).toFixed(1)} min`);
   return {
     backend: report.name,
     energy,
@@ -129,6 +153,8 @@ export async function benchLandscape(opts: LandscapeBenchOptions = {}): Promise<
     gflops: (evaluationsPerSecond * flopsPerImage) / 1e9,
     descentStepsPerSecond,
     projectedSeconds500,
+    adChainStepsPerSecond,
+    projectedMappingSeconds500: mapping,
   };
 }
 
@@ -151,8 +177,10 @@ if (require.main === module) {
     batchSize: Number(arg('batch', '1024')),
     width: Number(arg('width', '1')),
     backend: arg('backend', 'auto') as BackendPreference,
-    descentStarts: Number(arg('descent-starts', '64')),
+    descentStarts: Number(arg('descent-starts', '256')),
     descentSteps: Number(arg('descent-steps', '10')),
+    adNearest: Number(arg('ad-nearest', '4')),
+    adSteps: Number(arg('ad-steps', '20')),
   }).catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
