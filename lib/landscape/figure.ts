@@ -105,10 +105,13 @@ export function disconnectivityFigure(layout: DisconnectivityLayout, opts: Disco
       });
     });
   }
+  // Captions shrink until the longest fits its column (6–10 px; a 700 px wide plot unless a width is given).
+  const longest = Math.max(1, ...(opts.captions ?? []).map((c) => (c ? c.length : 0)));
+  const captionSize = Math.round(Math.max(6, Math.min(10, ((opts.width ?? 700) - 90) / Math.max(1, leaves.length) / (0.62 * longest))));
   const annotations = opts.captions
     ? leaves.flatMap((l, k) => {
         const c = opts.captions![k];
-        return c ? [{ text: c, x: l.x, xref: 'x', y: below(imagesPx + 2), yref: 'paper', yanchor: 'top', showarrow: false, font: { size: 10 } }] : [];
+        return c ? [{ text: c, x: l.x, xref: 'x', y: below(imagesPx + 2), yref: 'paper', yanchor: 'top', showarrow: false, font: { size: captionSize } }] : [];
       })
     : [];
   const plotLayout: Record<string, unknown> = {

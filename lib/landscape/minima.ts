@@ -436,9 +436,9 @@ export interface DescentScaleOptions {
  *  - η = 0.01·√D / g₀: the first step from a typical start moves 1% of √D (0.28 for 28×28 images in
  *    [−1, 1], whose pairwise distances are ~10–20), small enough to follow the descent path, large
  *    enough to reach a minimum some units away within a few hundred steps;
- *  - no gradient tolerance: `findMinima`'s default window rule stops smooth and piecewise-linear energies
- *    alike, and ends nearer the minimum than a gradient test at 2% of g₀ did on Gaussian wells (which left
- *    ends ~0.01 apart on wells 1.2 wide);
+ *  - tol = 0 (no gradient test): `findMinima`'s default window rule stops smooth and piecewise-linear
+ *    energies alike, and ends nearer the minimum than a gradient test at 2% of g₀ did on Gaussian wells
+ *    (which left ends ~0.01 apart on wells 1.2 wide);
  *  - mergeDistance = 0.05 × the median nearest-neighbour distance between the starts (`dataScale`): ends
  *    closer than 5% of the gap between two neighbouring data points are the same minimum (MNIST test
  *    images: nearest neighbours ≈ 14.5 apart, so 0.73).
@@ -448,7 +448,7 @@ export async function descentOptionsFromScale(
   score: LandscapeScoreFn,
   starts: tf.Tensor,
   opts: DescentScaleOptions = {},
-): Promise<FindMinimaOptions & { gradientScale: number; dataScale: number }> {
+): Promise<FindMinimaOptions & { tol: number; gradientScale: number; dataScale: number }> {
   const n = starts.shape[0];
   if (n === 0) throw new UserError('descentOptionsFromScale: no starts given');
   const d = exampleSize(starts);
@@ -466,6 +466,7 @@ export async function descentOptionsFromScale(
   const scale = await dataScale(starts);
   return {
     stepSize: (0.01 * Math.sqrt(d)) / g0,
+    tol: 0,
     maxSteps: opts.maxSteps ?? 1000,
     mergeDistance: 0.05 * scale,
     ...(opts.clamp ? { clamp: opts.clamp } : {}),

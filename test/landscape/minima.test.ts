@@ -151,7 +151,7 @@ test('descentOptionsFromScale: η ∝ 1/‖∇E‖ so a scaled energy descends t
       const score = (x: tf.Tensor) => tf.tidy(() => w(x).mul(k) as tf.Tensor1D);
       const o = await descentOptionsFromScale(score, starts, { maxSteps: 3000 });
       assert.ok(o.stepSize * o.gradientScale > 0.0099 * Math.sqrt(d) && o.stepSize * o.gradientScale < 0.0101 * Math.sqrt(d), 'first step 1% of √D');
-      assert.equal(o.tol, undefined, 'the window rule, not a gradient tolerance');
+      assert.equal(o.tol, 0, 'the window rule, not a gradient tolerance');
       // The merge distance is 5% of the starts' median nearest-neighbour distance, computed here in float64.
       assert.ok(Math.abs(o.dataScale - medianNearest(points)) < 1e-3 * o.dataScale, `data scale ${o.dataScale} vs ${medianNearest(points)}`);
       assert.ok(Math.abs(o.mergeDistance! - 0.05 * o.dataScale) < 1e-9);
