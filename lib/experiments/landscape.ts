@@ -74,7 +74,7 @@ export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: L
   const labels = dataset.labels ? Int32Array.from(dataset.labels.subarray(0, n)) : undefined;
   const score = ebmLandscapeScore(ebm);
   try {
-    const descent = await descentOptionsFromScale(score, images, { clamp: [-1, 1], maxSteps: 300 });
+    const descent = await descentOptionsFromScale(score, images, { clamp: [-1, 1] });
     const result = await mapLandscape(score, { images, labels }, {
       method: opts.method,
       descent,
@@ -171,7 +171,7 @@ export async function mapTrainedRun(run: Pick<TrainingRun, 'preset' | 'models'>,
 /** Per scale: starts, minima kept, and the method of the main mapping. */
 export const LANDSCAPE_EVAL = {
   quick: { starts: 80, minima: 30 },
-  cpu: { starts: 1000, minima: 300 },
+  cpu: { starts: 500, minima: 120 },
   paper: { starts: 2000, minima: 500 },
 } as const;
 

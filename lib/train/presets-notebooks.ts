@@ -169,7 +169,7 @@ function comparisonFamily(src: NotebookPresetSources): TrainPreset[] {
 }
 
 /** Iterations of the landscape experiment's cpu presets. */
-export const LANDSCAPE_CPU_ITERATIONS = 1000;
+export const LANDSCAPE_CPU_ITERATIONS = 800;
 
 /**
  * `<dataset>-landscape-<scale>` (and `mnist-landscape-1step-<scale>`, its control): the triangle whose
