@@ -274,3 +274,16 @@ function medianNearest(points: readonly (readonly number[])[]): number {
   nn.sort((a, b) => a - b);
   return nn[Math.floor((nn.length - 1) / 2)];
 }
+
+test('descentOptionsFromScale with a clamp measures only the gradient the descent can follow', async () => {
+  // f = x + y, E = −x − y, ∇E = (−1, −1): from (1, 0) in [−1, 1]² the step x − η∇E would leave the box in
+  // x, so only the y component counts: g₀ = 1, not √2.
+  const score = (x: tf.Tensor) => tf.tidy(() => x.sum(1) as tf.Tensor1D);
+  const starts = tf.tensor2d([[1, 0], [1, 0.5], [-0.5, 1]]);
+  const free = await descentOptionsFromScale(score, starts);
+  const boxed = await descentOptionsFromScale(score, starts, { clamp: [-1, 1] });
+  assert.ok(Math.abs(free.gradientScale - Math.SQRT2) < 1e-6, `free ${free.gradientScale}`);
+  assert.ok(Math.abs(boxed.gradientScale - 1) < 1e-6, `boxed ${boxed.gradientScale}`);
+  assert.ok(Math.abs(boxed.stepSize / free.stepSize - Math.SQRT2) < 1e-5);
+  starts.dispose();
+});
