@@ -495,8 +495,7 @@ export async function adBarriers(
   return { size: m, matrix: barrierMatrix(m, ends, ps, best), pairs: ps, values: best, successes, acceptance, meanSteps, trials: trials * dirs, radius };
 }
 
-/** A uniform in [0, 1) for chain c's step t, from the seed alone (mulberry32 of a hashed triple): the
- * accept/reject decisions do not depend on batching. */
+/** A uniform in [0, 1) for chain c's step t, from the seed alone (mulberry32 of a hashed triple). */
 function chainUniform(seed: number, chain: number, step: number): number {
   let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(chain + 1, 0xc2b2ae35) ^ Math.imul(step + 1, 0x27d4eb2f)) >>> 0;
   h = (h + 0x6d2b79f5) >>> 0;

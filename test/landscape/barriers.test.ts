@@ -123,7 +123,12 @@ test('ADELM: Metropolis–Hastings-corrected chains cross at the saddle; patienc
   const height = ref.saddles[0].energy - ref.minima[0].energy;
   // A step 5× the test above's: the correction now rejects some proposals, and the barrier stays at the saddle.
   const settings = { alpha: 0.5, steps: 2000, stepSize: 0.05, temperature: 0.02, trials: 4, seed: 5 };
-  const mh = await adBarriers(score, minima, [[0, 1]], settings);
+  const before = tf.memory().numTensors;
+  const mh = await adBarriers(score, minima, [[0, 1]], { ...settings, batchSize: 3 });
+  assert.equal(tf.memory().numTensors, before, 'no chain tensors left behind');
+  // Same seed, same chains.
+  const again = await adBarriers(score, minima, [[0, 1]], { ...settings, batchSize: 3 });
+  assert.deepEqual([again.values[0], again.successes[0]], [mh.values[0], mh.successes[0]]);
   assert.ok(mh.acceptance > 0.9 && mh.acceptance < 1, `acceptance ${mh.acceptance}`);
   // Chains that stall in a well (the magnet balanced by the wall) fail after `patience` (default 100) steps.
   assert.ok(mh.successes[0] >= 4, `${mh.successes[0]} of 8 arrived`);
