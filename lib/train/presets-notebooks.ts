@@ -104,6 +104,30 @@ function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: 
   }));
 }
 
+/** One scale's data, network width and schedule of a 28×28 experiment preset, with its description. */
+export interface MnistScaleRow {
+  scale: PresetScale;
+  dataLimit: number;
+  width: number;
+  batchSize: number;
+  epochs: number;
+  iterations: number;
+  checkpointEvery: number;
+  logEvery: number;
+  what: string;
+}
+
+/** quick / cpu / paper rows of the 28×28 experiments: quick and paper fixed, cpu's width and iterations given. */
+export function mnistScaleRows(cpu: { width: number; iterations: number; checkpointEvery: number; dataLimit?: number }): MnistScaleRow[] {
+  const limit = cpu.dataLimit ?? 10000;
+  const widthText = cpu.width === 0.25 ? '1/4' : cpu.width === 0.125 ? '1/8' : String(cpu.width);
+  return [
+    { scale: 'quick', dataLimit: 512, width: 0.125, batchSize: 16, epochs: 1, iterations: 40, checkpointEvery: 0, logEvery: 5, what: '1/8-width Table 6 networks, 512 images, batch 16, 40 iterations (seconds; smoke test)' },
+    { scale: 'cpu', dataLimit: limit, width: cpu.width, batchSize: 64, epochs: 1, iterations: cpu.iterations, checkpointEvery: cpu.checkpointEvery, logEvery: 10, what: `${widthText}-width Table 6 networks, ${limit.toLocaleString('en-US')} images, batch 64, ${cpu.iterations.toLocaleString('en-US')} iterations` },
+    { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, the full training set, batch 100, 100 epochs (GPU-class machine)' },
+  ];
+}
+
 /** Methods the object-generation (01) and reconstruction (06) experiments compare. */
 export type ComparisonMethod = 'triangle' | 'vae' | 'wake-sleep';
 export const COMPARISON_METHODS: readonly ComparisonMethod[] = ['triangle', 'vae', 'wake-sleep'];
@@ -131,11 +155,7 @@ function comparisonFamily(src: NotebookPresetSources): TrainPreset[] {
     vae: { ...src.triangle, method: 'vae' },
     'wake-sleep': { ...src.triangle, method: 'wake-sleep' },
   };
-  const rows = [
-    { scale: 'quick' as const, dataLimit: 512, width: 0.125, batchSize: 16, epochs: 1, iterations: 40, checkpointEvery: 0, logEvery: 5, what: '1/8-width Table 6 networks, 512 images, batch 16, 40 iterations (seconds; smoke test)' },
-    { scale: 'cpu' as const, dataLimit: 10000, width: 0.125, batchSize: 64, epochs: 1, iterations: COMPARISON_CPU_ITERATIONS, checkpointEvery: 400, logEvery: 10, what: `1/8-width Table 6 networks, 10,000 images, batch 64, ${COMPARISON_CPU_ITERATIONS.toLocaleString('en-US')} iterations` },
-    { scale: 'paper' as const, dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, the full training set, batch 100, 100 epochs (GPU-class machine)' },
-  ];
+  const rows = mnistScaleRows({ width: 0.125, iterations: COMPARISON_CPU_ITERATIONS, checkpointEvery: 400 });
   const out: TrainPreset[] = [];
   for (const dataset of COMPARISON_DATASETS) {
     for (const scaling of ['paper', 'authors'] as const) {
@@ -178,11 +198,7 @@ export const LANDSCAPE_CPU_ITERATIONS = 800;
  * the data" from forming.
  */
 function landscapeFamily(src: NotebookPresetSources): TrainPreset[] {
-  const rows = [
-    { scale: 'quick' as const, dataLimit: 512, width: 0.125, batchSize: 16, epochs: 1, iterations: 40, checkpointEvery: 0, logEvery: 5, what: '1/8-width Table 6 networks, 512 images, batch 16, 40 iterations (seconds; smoke test)' },
-    { scale: 'cpu' as const, dataLimit: 10000, width: 0.25, batchSize: 64, epochs: 1, iterations: LANDSCAPE_CPU_ITERATIONS, checkpointEvery: 250, logEvery: 10, what: `1/4-width Table 6 networks, 10,000 images, batch 64, ${LANDSCAPE_CPU_ITERATIONS.toLocaleString('en-US')} iterations` },
-    { scale: 'paper' as const, dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, the full training set, batch 100, 100 epochs (GPU-class machine)' },
-  ];
+  const rows = mnistScaleRows({ width: 0.25, iterations: LANDSCAPE_CPU_ITERATIONS, checkpointEvery: 250 });
   const out: TrainPreset[] = [];
   for (const [dataset, steps] of [['mnist', COMPARISON_THETA_STEPS], ['fashion-mnist', COMPARISON_THETA_STEPS], ['mnist', 1]] as const) {
     for (const r of rows) {

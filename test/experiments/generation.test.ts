@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
 import { OBJECT_GENERATION } from '../../lib/experiments/generation';
 import { TEST_RECONSTRUCTION } from '../../lib/experiments/reconstruction';
@@ -35,11 +35,7 @@ test('comparison presets: one scaling, optimizers and schedule for every method;
 });
 
 test('experiments 01 and 06 run headless at quick; 06 reuses 01\'s runs; results and figures written; no tensor leak', { timeout: 900_000 }, async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-exp-'));
-  const env = { DTRI_RUNS_DIR: process.env.DTRI_RUNS_DIR, DTRI_RESULTS_DIR: process.env.DTRI_RESULTS_DIR, DTRI_PRESET: process.env.DTRI_PRESET };
-  process.env.DTRI_RUNS_DIR = path.join(tmp, 'runs');
-  process.env.DTRI_RESULTS_DIR = path.join(tmp, 'results');
-  try {
+  await withExperimentDirs(async (dirs) => {
     assert.deepEqual(EXPERIMENTS.map((e) => e.name).slice(0, 2), ['01-object-generation', '06-test-reconstruction']);
     const before = tf.memory().numTensors;
     const ctx = await startExperiment('01-object-generation', { scale: 'quick' });
@@ -50,26 +46,20 @@ test('experiments 01 and 06 run headless at quick; 06 reuses 01\'s runs; results
     }
     const figures = fs.readdirSync(ctx.figuresDir!);
     assert.ok(figures.includes('samples-mnist-paper.png') && figures.some((f) => f.startsWith('energy-mnist')), figures.join(', '));
-    const trained = fs.readdirSync(process.env.DTRI_RUNS_DIR).filter((f) => f !== 'figures').sort();
+    const trained = fs.readdirSync(dirs.runs).filter((f) => f !== 'figures').sort();
     assert.equal(trained.length, 7, trained.join(', '));
 
-    const mtime = fs.statSync(path.join(process.env.DTRI_RUNS_DIR, comparisonPresetName('mnist', 'triangle', 'paper', 'quick'))).mtimeMs;
     const ctx6 = await startExperiment('06-test-reconstruction', { scale: 'quick' });
     const r6 = JSON.parse(fs.readFileSync(await TEST_RECONSTRUCTION.run(ctx6), 'utf8'));
     for (const k of ['mnist_triangle_test_mse_pixel_m11', 'mnist_vae_test_mse_pixel_m11_batch_stats', 'fashion_mnist_wake_sleep_test_mse_pixel_m11', 'mnist_triangle_authors_scaling_test_mse_pixel_m11']) {
       assert.ok(Number.isFinite(r6.metrics[k]) && r6.metrics[k] > 0, `${k} = ${r6.metrics[k]}`);
     }
     // 06 trained only the wake-sleep runs (three), reloading 01's triangle and VAE
-    assert.equal(fs.readdirSync(process.env.DTRI_RUNS_DIR).filter((f) => f !== 'figures').length, 10);
-    const summary = JSON.parse(fs.readFileSync(path.join(process.env.DTRI_RUNS_DIR, comparisonPresetName('mnist', 'triangle', 'paper', 'quick'), 'summary.json'), 'utf8'));
+    assert.equal(fs.readdirSync(dirs.runs).filter((f) => f !== 'figures').length, 10);
+    const summary = JSON.parse(fs.readFileSync(path.join(dirs.runs, comparisonPresetName('mnist', 'triangle', 'paper', 'quick'), 'summary.json'), 'utf8'));
     assert.equal(summary.iterations, PRESETS[comparisonPresetName('mnist', 'triangle', 'paper', 'quick')].iterations);
-    assert.ok(mtime > 0);
     // the feature classifiers stay cached for the session (8 weights each); nothing else is left
     const left = tf.memory().numTensors - before;
     assert.ok(left <= 16, `${left} tensors left`);
-  } finally {
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 });

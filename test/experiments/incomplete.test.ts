@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { OCCLUSION_KINDS } from '../../lib/data/masks';
+import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
 import { INCOMPLETE_DATA, incompleteSettings, recoveryMetricKey, refillCurvesFigure, type Recovery } from '../../lib/experiments/incomplete';
 import { INCOMPLETE_METHODS, incompletePresetName } from '../../lib/train/presets-incomplete';
@@ -41,11 +41,7 @@ test('refill curves: one panel per mask, one line per method and scaling, legend
 });
 
 test('experiment 08 runs headless at quick: every method × mask row, finite errors, K refills, figures, no tensor leak', { timeout: 600_000 }, async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-exp08-'));
-  const env = { DTRI_RUNS_DIR: process.env.DTRI_RUNS_DIR, DTRI_RESULTS_DIR: process.env.DTRI_RESULTS_DIR, DTRI_PRESET: process.env.DTRI_PRESET };
-  process.env.DTRI_RUNS_DIR = path.join(tmp, 'runs');
-  process.env.DTRI_RESULTS_DIR = path.join(tmp, 'results');
-  try {
+  await withExperimentDirs(async (dirs) => {
     const before = tf.memory().numTensors;
     const ctx = await startExperiment('08-incomplete-data', { scale: 'quick' });
     const file = await INCOMPLETE_DATA.run(ctx);
@@ -72,12 +68,8 @@ test('experiment 08 runs headless at quick: every method × mask row, finite err
     const figures = fs.readdirSync(ctx.figuresDir!);
     for (const f of ['occlusions.png', 'recovery-P.5-paper.png', 'recovery-B30-paper.png', 'samples-B30-paper.png']) assert.ok(figures.includes(f), `${f} in ${figures.join(', ')}`);
     assert.ok(figures.some((f) => f.startsWith('recovery-by-refill.')), figures.join(', '));
-    const trained = fs.readdirSync(process.env.DTRI_RUNS_DIR).filter((f) => f !== 'figures');
+    const trained = fs.readdirSync(dirs.runs).filter((f) => f !== 'figures');
     assert.equal(trained.length, expected.length, trained.join(', '));
     assert.equal(tf.memory().numTensors, before, 'tensors after dispose');
-  } finally {
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 });

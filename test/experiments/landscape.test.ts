@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
 import { checkLandscapeRun, ENERGY_LANDSCAPE } from '../../lib/experiments/landscape';
 import { isUserError } from '../../lib/errors';
@@ -27,11 +27,7 @@ test('checkLandscapeRun refuses a run without an image EBM, and 2-D / texture ru
 });
 
 test('experiment 07 runs headless at quick: graphs, explorer, results with purity, chance and converged share; no leak', { timeout: 900_000 }, async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-exp07-'));
-  const saved = { DTRI_RUNS_DIR: process.env.DTRI_RUNS_DIR, DTRI_RESULTS_DIR: process.env.DTRI_RESULTS_DIR, DTRI_PRESET: process.env.DTRI_PRESET };
-  process.env.DTRI_RUNS_DIR = path.join(tmp, 'runs');
-  process.env.DTRI_RESULTS_DIR = path.join(tmp, 'results');
-  try {
+  await withExperimentDirs(async (dirs) => {
     const before = tf.memory().numTensors;
     const ctx = await startExperiment('07-energy-landscape', { scale: 'quick' });
     const r = JSON.parse(fs.readFileSync(await ENERGY_LANDSCAPE.run(ctx), 'utf8'));
@@ -47,9 +43,5 @@ test('experiment 07 runs headless at quick: graphs, explorer, results with purit
     for (const f of ['dg-mnist-ad.svg', 'dg-mnist-linear.svg', 'dg-fashion-mnist-linear.png', 'dg-mnist-1step.svg']) assert.ok(figures.includes(f), `${f} in ${figures.join(', ')}`);
     assert.ok(figures.some((f) => f.startsWith('basin-') && f.endsWith('-minima.png')), figures.join(', '));
     assert.equal(tf.memory().numTensors - before, 0);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 });
