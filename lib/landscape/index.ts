@@ -51,3 +51,5 @@ export type { DisconnectivityColumn, DisconnectivityData, DisconnectivityDataOpt
 export { disconnectivityData } from './graph';
 export type { BarrierPath, BasinContents } from './explore';
 export { barrierPath, basinContents } from './explore';
+export type { AdelmOptions, AdelmResult } from './adelm';
+export { adelmBasins } from './adelm';

@@ -17,6 +17,7 @@ import {
   barrierScale,
   linearBarriers,
 } from './barriers';
+import { type AdelmOptions, type AdelmResult, adelmBasins } from './adelm';
 import { FindMinimaOptions, MinimaResult, findMinima, restrictMinima } from './minima';
 import type { LandscapeScoreFn } from './score';
 import { exampleSize } from './score';
@@ -35,7 +36,9 @@ import {
   type EpsilonChoice,
 } from './tree';
 
-export type LandscapeMethod = 'linear' | 'ad';
+/** 'linear': the paper's straight-line barriers; 'ad': attraction–diffusion between the given pairs;
+ * 'adelm': basins grown by attraction–diffusion against basin representatives (`adelmBasins`). */
+export type LandscapeMethod = 'linear' | 'ad' | 'adelm';
 
 /** Which pairs of minima get a barrier: all of them, or each minimum with its k nearest (Euclidean) ones. */
 export type LandscapePairs = 'all' | { nearest: number };
@@ -50,8 +53,11 @@ export type LandscapeCut = 'most-basins' | { epsilon: number } | { basins: numbe
 
 export interface MapLandscapeOptions {
   descent: Omit<FindMinimaOptions, 'onProgress' | 'signal'>;
-  /** 'linear' (the paper's barrier, default) or 'ad' (attraction–diffusion; needs `ad`). */
+  /** 'linear' (the paper's barrier, default), 'ad' (attraction–diffusion) or 'adelm' (ADELM's basin growing). */
   method?: LandscapeMethod;
+  /** Method 'adelm': minima per batch, representatives a new minimum is tried against, and each
+   * representative's nearest others it is connected to (defaults 16, 4, 4; see `adelmBasins`). */
+  adelm?: Pick<AdelmOptions, 'chunk' | 'candidates' | 'representativePairs'>;
   linear?: Omit<LinearBarrierOptions, 'onProgress' | 'signal'>;
   /**
    * Attraction–diffusion settings for method 'ad'. Any of alpha, temperature, stepSize, steps, radius left
@@ -95,6 +101,8 @@ export interface LandscapeResult {
   linear?: LandscapeResult;
   /** Method 'ad' only: the settings used and the scale they were derived from. */
   adSettings?: AdSettings & { trials: number; scale: AdScale };
+  /** Method 'adelm' only: ADELM's own basins (minimum → basin, each basin's representative) and the pairs diffused. */
+  adelm?: Pick<AdelmResult, 'basinOf' | 'representatives' | 'pairsRun'>;
 }
 
 /**
@@ -132,7 +140,8 @@ export async function mapLandscape(
   try {
     const m = minima.energies.length;
     const pairSpec = opts.pairs ?? (method === 'linear' ? 'all' : { nearest: 8 });
-    const pairs = pairSpec === 'all' ? allMinimaPairs(m) : await nearestPairs(minima.minima, pairSpec.nearest);
+    // 'adelm' chooses its own pairs.
+    const pairs = method === 'adelm' ? [] : pairSpec === 'all' ? allMinimaPairs(m) : await nearestPairs(minima.minima, pairSpec.nearest);
     const onProgress = (d: number, t: number): void => opts.onProgress?.('barriers', d, t);
     const finish = (method: LandscapeMethod, barriers: BarrierResult): LandscapeResult =>
       landscapeFromBarriers(method, minima, barriers, data.labels, { cut: opts.cut, minMembers });
@@ -158,9 +167,30 @@ export async function mapLandscape(
         result.adSettings = { ...settings, trials: ad.trials, scale };
         return result;
       }
+      case 'adelm': {
+        // Settings from the scale of the straight lines between nearest minima, as for 'ad'.
+        const near = m > 1 ? await nearestPairs(minima.minima, Math.min(4, m - 1)) : [];
+        if (near.length === 0) {
+          const none = await linearBarriers(score, minima.minima, [], { ...opts.linear, signal: opts.signal });
+          const result = finish('adelm', none);
+          result.linear = finish('linear', none);
+          return result;
+        }
+        const probe = await linearBarriers(score, minima.minima, near, { ...opts.linear, signal: opts.signal });
+        const given = opts.ad ?? {};
+        const scale = await barrierScale(score, minima.minima, probe, { clamp: given.clamp });
+        const settings = adSettingsFromScale(scale, given);
+        const grown = await adelmBasins(score, minima.minima, minima.energies, { ...given, ...settings, ...opts.adelm, onProgress, signal: opts.signal });
+        const linear = await linearBarriers(score, minima.minima, grown.barriers.pairs, { ...opts.linear, signal: opts.signal });
+        const result = finish('adelm', grown.barriers);
+        result.linear = finish('linear', linear);
+        result.adSettings = { ...settings, trials: 2 * (given.trials ?? 1), scale };
+        result.adelm = { basinOf: grown.basinOf, representatives: grown.representatives, pairsRun: grown.pairsRun };
+        return result;
+      }
       default: {
         const never: never = method;
-        throw new UserError(`mapLandscape: unknown method '${String(never)}'; use 'linear' or 'ad'`);
+        throw new UserError(`mapLandscape: unknown method '${String(never)}'; use 'linear', 'ad' or 'adelm'`);
       }
     }
   } catch (e) {
@@ -297,6 +327,8 @@ export interface LandscapeJson {
   };
   /** Method 'ad': the settings used and the scale they came from. */
   adSettings?: LandscapeResult['adSettings'];
+  /** Method 'adelm': ADELM's basin of each minimum and the representatives. */
+  adelm?: { basinOf: number[]; representatives: number[]; pairsRun: number };
 }
 
 /** A plain-JSON copy of a landscape, to save next to the figures. */
@@ -360,6 +392,7 @@ export function landscapeToJson(result: LandscapeResult): LandscapeJson {
       mergeDistance: minima.mergeDistance,
     },
     ...(result.adSettings ? { adSettings: result.adSettings } : {}),
+    ...(result.adelm ? { adelm: { basinOf: Array.from(result.adelm.basinOf), representatives: result.adelm.representatives, pairsRun: result.adelm.pairsRun } } : {}),
   };
 }
 

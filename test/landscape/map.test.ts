@@ -233,3 +233,35 @@ test('ε groups minima into basins: sub-minima of each class join below ε, the 
   r.minima.minima.dispose();
   images.dispose();
 });
+
+test("method 'adelm': basins grown against representatives, the straight line on the same pairs alongside", async () => {
+  const { score, ref, points } = setup(2, 4, 0.5);
+  const images = tf.tensor2d(points);
+  const before = tf.memory().numTensors;
+  const r = await mapLandscape(score, { images }, {
+    descent: DESCENT,
+    method: 'adelm',
+    ad: { alpha: 0.5, steps: 2000, stepSize: 0.01, temperature: 0.02, trials: 2, seed: 3 },
+    adelm: { chunk: 2 },
+    cut: { basins: 2 },
+    minMembers: 1,
+  });
+  assert.equal(tf.memory().numTensors, before + 1);
+  // Minima by depth: wells 0, 2, 1, 3. ADELM: {well 0, well 1} and {well 2, well 3}, represented by their deepest.
+  const byWell = (ms: number[]) => ms.map((k) => WELL_OF_MINIMUM[k]).sort();
+  const groups = [0, 1].map((b) => byWell(Array.from(r.adelm!.basinOf).flatMap((g, k) => (g === b ? [k] : []))));
+  assert.deepEqual(groups, [[0, 1], [2, 3]]);
+  assert.deepEqual(r.adelm!.representatives.map((k) => WELL_OF_MINIMUM[k]), [0, 2]);
+  assert.deepEqual(r.cut.basins.map((x) => byWell(x.minima)), [[0, 1], [2, 3]]);
+  for (const [i, j] of r.barriers.pairs) {
+    const v = r.barriers.matrix[i * 4 + j];
+    if (!Number.isFinite(v)) continue;
+    const k = Math.min(WELL_OF_MINIMUM[i], WELL_OF_MINIMUM[j]);
+    const height = ref.saddles[k].energy - ref.minima[k].energy;
+    assert.ok(Math.abs(v - ref.saddles[k].energy) < 0.1 * height, `ADELM ${v} vs saddle ${ref.saddles[k].energy}`);
+  }
+  assert.deepEqual(r.linear!.barriers.pairs, r.barriers.pairs);
+  assert.equal(landscapeToJson(r).adelm!.representatives.length, 2);
+  r.minima.minima.dispose();
+  images.dispose();
+});
