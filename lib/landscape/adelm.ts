@@ -63,11 +63,12 @@ export async function adelmBasins(score: LandscapeScoreFn, minima: tf.Tensor, en
   const values: number[] = [];
   let pairsRun = 0;
   let round = 0;
+  // The chain settings alone (this function's own options and progress taken out).
+  const { onProgress: _onProgress, chunk: _chunk, candidates: _candidates, representativePairs: _pairs, ...chains } = opts;
   const diffuse = async (ps: MinimaPair[]): Promise<Float32Array> => {
     if (ps.length === 0) return new Float32Array(0);
     pairsRun += ps.length;
-    const { onProgress: _p, signal, chunk: _c, candidates: _k, representativePairs: _r, ...ad } = opts;
-    const r = await adBarriers(score, minima, ps, { ...ad, bothDirections: true, seed: deriveNoiseSeed(opts.seed ?? 0, round++), signal });
+    const r = await adBarriers(score, minima, ps, { ...chains, bothDirections: true, seed: deriveNoiseSeed(opts.seed ?? 0, round++) });
     return r.values;
   };
   const newBasin = (rep: number): void => {
