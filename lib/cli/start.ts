@@ -70,7 +70,7 @@ export const startCommand: Command = {
       if (run.models.ebm) {
         console.log('mapping the energy landscape (disconnectivity graph)…');
         // as notebook 07 and dtri landscape: cut at the ε with the most basins of ≥ 4 members
-        const mapping = await mapImageLandscape(run.models.ebm, test, { method: 'linear', starts: 300, minima: 60, seed: 1 });
+        const mapping = await mapImageLandscape(run.models.ebm, test, { method: 'linear', starts: 150, minima: 150, seed: 1 });
         try {
           landscape = await writeLandscapeFiles(mapping, outDir, 'npm start: disconnectivity graph of the learned energy');
         } finally {
