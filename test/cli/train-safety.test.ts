@@ -17,6 +17,7 @@ import { main, userMessage } from '../../lib/cli/main';
 import { isUserError } from '../../lib/errors';
 import { readCheckpointFile, type TrainingCheckpointMeta } from '../../lib/train/checkpoint';
 import type { TrainingSummary } from '../../lib/train/runner';
+import { PRESETS } from '../../lib/train/presets';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-cli-'));
 // Decoded image folders are cached; keep the cache out of the project.
@@ -57,7 +58,7 @@ test('a second dtri train into a finished --out is refused (metrics.jsonl untouc
   assert.deepEqual(metricsLines(dir), [1, 2]);
   assert.equal(summaryOf(dir).iterations, 2);
 
-  await refused(train(dir, '--resume', '--seed', '7'), /^cannot resume with seed=7: .*latest\.ckpt was trained with seed=1/);
+  await refused(train(dir, '--resume', '--seed', '7'), new RegExp(`^cannot resume with seed=7: .*latest\\.ckpt was trained with seed=${PRESETS['toy2d-quick'].seed}`));
   await refused(train(dir, '--resume', '--set', 'method=vae'), /^cannot resume with method=vae: .* was trained with method=triangle/);
   await refused(train(dir, '--resume', '--set', 'latentDim=3'), /^cannot resume with latentDim=3/);
   assert.equal(await train(dir, '--resume', '--set', 'iterations=4', '--set', 'lrEbm=0.0005'), 0);
