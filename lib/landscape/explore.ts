@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import type { LandscapeResult } from './map';
-import { type LandscapeScoreFn, checkedScore } from './score';
+import { type LandscapeScoreFn, energiesOf } from './score';
 
 export interface BarrierPath {
   /** [R] γ of each point, 0 (minimum i) … 1 (minimum j). */
@@ -45,13 +45,7 @@ export async function barrierPath(
     const g = tf.tensor(gammas, [r, ...minima.shape.slice(1).map(() => 1)]);
     return a.add(g.mul(b.sub(a)));
   });
-  const energies = new Float32Array(r);
-  for (let b0 = 0; b0 < r; b0 += batchSize) {
-    const k = Math.min(batchSize, r - b0);
-    const e = tf.tidy(() => checkedScore(score, points.slice(b0, k)).neg());
-    energies.set(await e.data(), b0);
-    e.dispose();
-  }
+  const energies = await energiesOf(score, points, batchSize);
   let argmax = 0;
   for (let k = 1; k < r; k++) if (energies[k] > energies[argmax]) argmax = k;
   return { gammas, energies, points, barrier: energies[argmax], argmax: gammas[argmax] };
