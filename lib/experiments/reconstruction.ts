@@ -14,7 +14,7 @@ import { comparisonPresetName, type ComparisonMethod } from '../train/presets-no
 import { imageGrid } from '../viz/grid';
 import { lossCurvesFigure } from '../viz/figures';
 import type { ExperimentContext, ExperimentInfo } from './context';
-import { disposeComparison, GENERATION_DATASETS, trainComparison, type ComparisonRuns } from './generation';
+import { disposeComparison, GENERATION_DATASETS, methodLabel, trainComparison, type ComparisonRuns } from './generation';
 
 export const RECONSTRUCTION_METHODS: readonly ComparisonMethod[] = ['triangle', 'vae', 'wake-sleep'];
 
@@ -43,10 +43,6 @@ export interface ReconstructionResult {
   testImages: number;
 }
 
-function label(m: ComparisonMethod): string {
-  return m === 'vae' ? 'VAE' : m;
-}
-
 /** Trains (or reloads) the triangle, the VAE and wake-sleep on `dataset` under one scaling. */
 export function trainComparisonRuns(ctx: ExperimentContext, dataset: 'mnist' | 'fashion-mnist', scaling: 'paper' | 'authors'): Promise<ComparisonRuns> {
   return trainComparison(ctx, dataset, scaling, RECONSTRUCTION_METHODS);
@@ -67,7 +63,7 @@ export async function evaluateReconstruction(ctx: ExperimentContext, c: Comparis
       gridRows.push(run.trainer.reconstruct(shown));
     }
     const stacked = tf.concat(gridRows, 0);
-    const png = await imageGrid(stacked, { cols: 10, labels: ['test image', ...[...c.runs.keys()].map(label)] });
+    const png = await imageGrid(stacked, { cols: 10, labels: ['test image', ...[...c.runs.keys()].map(methodLabel)] });
     stacked.dispose();
     ctx.image(png, `${c.dataset}: held-out test images and their reconstructions (${c.scaling} scaling)`, `reconstructions-${c.dataset}-${c.scaling}`);
     return { dataset: c.dataset, scaling: c.scaling, errors, testImages: test.images.shape[0] };
@@ -96,7 +92,7 @@ function methodErrors(method: ComparisonMethod, run: TrainingRun, testImages: tf
 export async function trainingMseFigure(ctx: ExperimentContext, c: ComparisonRuns): Promise<void> {
   const methods = [...c.runs.keys()];
   const histories = methods.map((m) => c.runs.get(m)!.history);
-  const merged = histories[0].map((row, i) => ({ iteration: row.iteration, ...Object.fromEntries(methods.map((m, j) => [label(m), histories[j][i]?.mse ?? null])) }));
+  const merged = histories[0].map((row, i) => ({ iteration: row.iteration, ...Object.fromEntries(methods.map((m, j) => [methodLabel(m), histories[j][i]?.mse ?? null])) }));
   await ctx.plot(lossCurvesFigure(merged, { overlay: true, smooth: 0.8, title: `${c.dataset}: training-batch MSE per pixel, [−1, 1]` }), `train-mse-${c.dataset}-${c.scaling}`);
 }
 
@@ -106,7 +102,7 @@ export function reconstructionTable(ctx: ExperimentContext, results: readonly Re
       r.errors.map((e) => ({
         dataset: r.dataset,
         scaling: r.scaling,
-        method: label(e.method),
+        method: methodLabel(e.method),
         'MSE/pixel [−1,1] test': e.test.msePerPixel,
         'test, BN batch stats': e.testBatchStats.msePerPixel,
         'MSE/pixel [0,1] test': e.test.msePerPixel01,
@@ -122,7 +118,7 @@ export function reconstructionTable(ctx: ExperimentContext, results: readonly Re
 /** Lowest test MSE first, per dataset and scaling (the paper's order on CIFAR-10 / CelebA: triangle < VAE < wake-sleep). */
 export function orderLine(r: ReconstructionResult): string {
   const order = [...r.errors].sort((a, b) => a.test.msePerPixel - b.test.msePerPixel);
-  return `${r.dataset}, ${r.scaling} scaling: ${order.map((e) => `${label(e.method)} ${e.test.msePerPixel.toFixed(4)}`).join(' < ')}`;
+  return `${r.dataset}, ${r.scaling} scaling: ${order.map((e) => `${methodLabel(e.method)} ${e.test.msePerPixel.toFixed(4)}`).join(' < ')}`;
 }
 
 export function reconstructionResults(ctx: ExperimentContext, results: readonly ReconstructionResult[]): { rows: ResultRow[]; metrics: Record<string, number | null> } {
@@ -137,7 +133,7 @@ export function reconstructionResults(ctx: ExperimentContext, results: readonly 
       const preset = comparisonPresetName(r.dataset, e.method, r.scaling, ctx.scale);
       rows.push({
         metric: 'MSE per pixel, [−1,1]',
-        setting: `${label(e.method)}, ${r.dataset} test (${r.testImages} images), ${r.scaling} scaling`,
+        setting: `${methodLabel(e.method)}, ${r.dataset} test (${r.testImages} images), ${r.scaling} scaling`,
         ours: e.test.msePerPixel,
         paper: null,
         note: `preset ${preset}; ${ctx.scale} scale, ${ctx.session.backend.name}; BN on batch statistics ${e.testBatchStats.msePerPixel.toFixed(4)}; [0,1]: ${e.test.msePerPixel01.toFixed(4)}; the paper reports no ${r.dataset} reconstruction`,
