@@ -16,6 +16,7 @@
 import { OCCLUSION_KINDS, type OcclusionKind } from '../data/masks';
 import type { ScalingName } from '../objectives/scaling';
 import type { MethodBase, PresetScale, TrainPreset } from './presets';
+import { mnistNetworks } from './presets-notebooks';
 
 export type IncompleteMethod = 'triangle' | 'vae' | 'abp';
 export const INCOMPLETE_METHODS: readonly IncompleteMethod[] = ['triangle', 'vae', 'abp'];
@@ -69,7 +70,6 @@ const SCHEDULES: readonly IncompleteSchedule[] = [
   { scale: 'paper', dataLimit: 10000, width: 1, batchSize: 100, epochs: 100, iterations: 0, occlusionRefills: 10, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, 10,000 images as Table 3, batch 100, 100 epochs, 10 refills at recovery (GPU-class machine)' },
 ];
 
-const NONE: number[] = [];
 
 /** Every preset of experiment 08, in display order (spread into presets.ts's PRESET_LIST). */
 export function incompletePresets(src: IncompletePresetSources): TrainPreset[] {
@@ -94,12 +94,7 @@ export function incompletePresets(src: IncompletePresetSources): TrainPreset[] {
             occlusion: mask,
             name: incompletePresetName(method, mask, scaling, s.scale),
             description: `${base[method].method} learning from MNIST occluded by ${mask} (§4.4, Table 3 at 28×28), '${scaling}' scaling, authors' optimizers${steps}, ${what}`,
-            dataset: 'mnist',
-            imageSize: 0,
-            classes: NONE,
-            hidden: NONE,
-            arch: 'mnist',
-            latentDim: 100,
+            ...mnistNetworks('mnist'),
           });
         }
       }

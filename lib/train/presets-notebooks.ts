@@ -104,6 +104,11 @@ function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: 
   }));
 }
 
+/** The data and network fields every 28×28 experiment preset shares (Table 6 networks, 100 latent dims). */
+export function mnistNetworks(dataset: string): Pick<TrainPreset, 'dataset' | 'imageSize' | 'classes' | 'hidden' | 'arch' | 'latentDim'> {
+  return { dataset, imageSize: 0, classes: [], hidden: [], arch: 'mnist', latentDim: 100 };
+}
+
 /** One scale's data, network width and schedule of a 28×28 experiment preset, with its description. */
 export interface MnistScaleRow {
   scale: PresetScale;
@@ -169,12 +174,7 @@ function comparisonFamily(src: NotebookPresetSources): TrainPreset[] {
             scaling,
             name: comparisonPresetName(dataset, method, scaling, r.scale),
             description: `${method} on ${dataset} for the triangle-vs-baselines comparison (experiments 01, 06), '${scaling}' scaling, authors' optimizers${steps}, ${what}`,
-            dataset,
-            imageSize: 0,
-            classes: NONE,
-            hidden: NONE,
-            arch: 'mnist',
-            latentDim: 100,
+            ...mnistNetworks(dataset),
           });
         }
       }
@@ -210,12 +210,7 @@ function landscapeFamily(src: NotebookPresetSources): TrainPreset[] {
         generatorSteps: steps,
         name: `${dataset}-landscape${steps === 1 ? '-1step' : ''}-${r.scale}`,
         description: `divergence triangle on ${dataset} whose energy landscape experiment 07 maps, the paper's scaling, ${steps} θ-step${steps === 1 ? ' (the control)' : 's'} per iteration, ${what}`,
-        dataset,
-        imageSize: 0,
-        classes: NONE,
-        hidden: NONE,
-        arch: 'mnist',
-        latentDim: 100,
+        ...mnistNetworks(dataset),
       });
     }
   }
