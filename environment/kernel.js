@@ -139,6 +139,57 @@ function requireKernel(name, root = ROOT) {
   return name;
 }
 
+/** Whether `file` lies inside a clone of divergence-triangle (a package.json of that name above it). */
+function insideClone(file) {
+  for (let d = path.dirname(path.resolve(file)); ; d = path.dirname(d)) {
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === 'divergence-triangle') return true;
+    } catch {
+      // no package.json here, or not ours
+    }
+    if (d === path.dirname(d)) return false;
+  }
+}
+
+/**
+ * Kernels left by earlier set-ups, among `found` (name → spec folder, as Jupyter lists them), with why:
+ * the shared `tslab` / `jslab` specs the set-up once registered (they ran whichever clone registered last),
+ * when they start a clone's tslab; and `dtri-<hash>` specs whose clone is gone. Other kernels are left alone.
+ * @returns [{ name, dir, why }]
+ */
+function leftoverKernels(found) {
+  const out = [];
+  for (const [name, dir] of Object.entries(found)) {
+    let program;
+    try {
+      program = JSON.parse(fs.readFileSync(path.join(dir, 'kernel.json'), 'utf8')).argv[0];
+    } catch {
+      continue;
+    }
+    if (typeof program !== 'string') continue;
+    if ((name === 'tslab' || name === 'jslab') && insideClone(program)) {
+      out.push({ name, dir, why: `the shared ${name} kernel of an earlier set-up (it ran ${path.resolve(program, '../../..')}, whichever clone registered last)` });
+    } else if (/^dtri-[0-9a-f]{8}$/.test(name) && !fs.existsSync(program)) {
+      out.push({ name, dir, why: `the kernel of a clone that is gone (${path.resolve(program, '../../..')})` });
+    }
+  }
+  return out;
+}
+
+/** Removes leftoverKernels of every kernel Jupyter lists (where this user may), saying what it removed. */
+function pruneKernels(log = (s) => console.log(`setup: ${s}`)) {
+  const r = python('import json\nfrom jupyter_client.kernelspec import KernelSpecManager\nprint(json.dumps(KernelSpecManager().find_kernel_specs()))');
+  if (r.status !== 0) return;
+  for (const k of leftoverKernels(JSON.parse(r.stdout.trim().split('\n').pop()))) {
+    try {
+      fs.rmSync(k.dir, { recursive: true, force: true });
+      log(`removed Jupyter kernel ${k.name}: ${k.why}`);
+    } catch (e) {
+      log(`could not remove Jupyter kernel ${k.name} in ${k.dir} (${e.code || e.message}): ${k.why}`);
+    }
+  }
+}
+
 /**
  * Registers each kernel of this clone that is missing or stale: system-wide as root (where tslab's own
  * install put it), per user otherwise, and per user where a per-user copy would shadow a system one.
@@ -149,6 +200,7 @@ function install(root = ROOT, log = (s) => console.log(`setup: ${s}`)) {
     log(`no ${path.relative(root, tslab)}; the Jupyter kernels need npm ci`);
     return false;
   }
+  pruneKernels(log);
   const specs = kernelSpecs(root);
   const stale = missingKernels(Object.keys(specs), root);
   for (const name of Object.keys(specs)) if (!stale.includes(name)) log(`Jupyter kernel ${name} registered ("${specs[name].json.display_name}")`);
@@ -188,6 +240,8 @@ module.exports = {
   notebookKernelspec,
   writeSpec,
   missingKernels,
+  leftoverKernels,
+  pruneKernels,
   kernelProblem,
   requireKernel,
   install,

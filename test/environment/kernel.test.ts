@@ -20,6 +20,7 @@ const kernel = require('../../environment/kernel.js') as {
   kernelSpecs(root?: string): Record<string, Spec>;
   notebookKernelspec(): { display_name: string; language: string; name: string };
   writeSpec(parent: string, name: string, spec: Spec): string;
+  leftoverKernels(found: Record<string, string>): { name: string; dir: string; why: string }[];
 };
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -98,4 +99,34 @@ test('the notebook kernel\'s launcher starts the tslab of the clone holding the 
   assert.equal(outside.status, 1);
   assert.equal(outside.stdout, '');
   assert.equal(outside.stderr, `divergence-triangle kernel: ${tmp} is not inside a clone of divergence-triangle; open the notebook from a clone (npm run notebook)\n`);
+});
+
+test('leftoverKernels: the old shared tslab spec of a clone and the kernels of removed clones go; other kernels stay', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-leftover-'));
+  const clone = (name: string, pkg: string) => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: pkg }));
+    fs.writeFileSync(path.join(dir, 'node_modules', '.bin', 'tslab'), '#!/bin/sh\n', { mode: 0o755 });
+    return dir;
+  };
+  const ours = clone('ours', 'divergence-triangle');
+  const other = clone('other', 'someone-else');
+  const gone = path.join(tmp, 'gone');
+  const spec = (name: string, program: string) =>
+    kernel.writeSpec(path.join(tmp, 'kernels'), name, { json: { argv: [program, 'kernel'], display_name: name, language: 'typescript' }, files: {} });
+  const tslab = (root: string) => path.join(root, 'node_modules', '.bin', 'tslab');
+  const found = {
+    tslab: spec('tslab', tslab(ours)),
+    jslab: spec('jslab', tslab(other)),
+    [kernel.cloneKernelName(gone)]: spec(kernel.cloneKernelName(gone), tslab(gone)),
+    [kernel.cloneKernelName(ours)]: spec(kernel.cloneKernelName(ours), tslab(ours)),
+    python3: spec('python3', '/usr/bin/python3'),
+  };
+  const left = kernel.leftoverKernels(found);
+  assert.deepEqual(left.map((k) => k.name).sort(), ['tslab', kernel.cloneKernelName(gone)].sort());
+  assert.match(left.find((k) => k.name === 'tslab')!.why, /shared tslab kernel of an earlier set-up/);
+  assert.match(left.find((k) => k.name !== 'tslab')!.why, /clone that is gone/);
+  assert.equal(left.find((k) => k.name === 'tslab')!.dir, found.tslab);
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
