@@ -2,6 +2,7 @@
 export * from './context';
 export * from './registry';
 export * as generation from './generation';
+export * as largeScale from './large-scale';
 export * as reconstruction from './reconstruction';
 export * as incomplete from './incomplete';
 export * as landscape from './landscape';

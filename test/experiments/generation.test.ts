@@ -36,7 +36,7 @@ test('comparison presets: one scaling, optimizers and schedule for every method;
 
 test('experiments 01 and 06 run headless at quick; 06 reuses 01\'s runs; results and figures written; no tensor leak', { timeout: 900_000 }, async () => {
   await withExperimentDirs(async (dirs) => {
-    assert.deepEqual(EXPERIMENTS.map((e) => e.name).slice(0, 2), ['01-object-generation', '06-test-reconstruction']);
+    assert.ok(['01-object-generation', '06-test-reconstruction'].every((n) => EXPERIMENTS.some((e) => e.name === n)));
     const before = tf.memory().numTensors;
     const ctx = await startExperiment('01-object-generation', { scale: 'quick' });
     const file = await OBJECT_GENERATION.run(ctx);
