@@ -370,7 +370,7 @@ export function buildProgressiveModels(opts: ProgressiveOptions): ProgressiveMod
   const inference = new ProgressiveInference('inf', state, startSize, channels, inf.blocks, inf.fromRgb, latentDim, head('inf.mu', latentDim, false), head('inf.logvar', latentDim, false));
   const ebmNet = new ProgressiveEbm('ebm', state, startSize, channels, ebm.blocks, ebm.fromRgb, head('ebm.head', 1, sn), energyForm);
 
-  return {
+  const family: ProgressiveModels = {
     generator,
     inference,
     ebm: ebmNet,
@@ -394,4 +394,19 @@ export function buildProgressiveModels(opts: ProgressiveOptions): ProgressiveMod
       for (const m of [generator, inference, ebmNet]) m.dispose();
     },
   };
+  FAMILIES.set(generator, family);
+  return family;
+}
+
+/** Every family's stage control by its generator, for code that keeps only the three networks (lib/train's runner). */
+const FAMILIES = new WeakMap<Generator, ProgressiveModels>();
+
+/**
+ * The family, stage control included, that buildProgressiveModels built these networks in.
+ * @throws Error when they are not the three networks of one family (a bug: they are only built together)
+ */
+export function progressiveFamily(nets: { generator?: Generator; inference?: InferenceNet; ebm?: Ebm }): ProgressiveModels {
+  const family = nets.generator ? FAMILIES.get(nets.generator) : undefined;
+  if (!family || family.inference !== nets.inference || family.ebm !== nets.ebm) throw new Error('internal: these networks are not one buildProgressiveModels family');
+  return family;
 }

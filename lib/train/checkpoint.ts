@@ -212,6 +212,20 @@ export interface TrainingCheckpointMeta {
 }
 
 /**
+ * Reads a training checkpoint (readCheckpointFile). One written by the progressive runner that lib/train
+ * had before issue 14 (meta.kind 'progressive': networks and stage only) is a one-line UserError naming
+ * the run to train again.
+ */
+export function readTrainingCheckpoint(file: string): { meta: TrainingCheckpointMeta; tensors: Map<string, StoredTensor> } {
+  const ckpt = readCheckpointFile<TrainingCheckpointMeta & { kind?: string }>(file);
+  if (ckpt.meta.kind === 'progressive') {
+    const name = typeof ckpt.meta.preset?.name === 'string' ? ckpt.meta.preset.name : 'hires-<scale>';
+    throw new UserError(`${file} is a progressive-growing checkpoint of the old format (kind 'progressive', without optimizer state), which this version cannot load or resume: re-train it with dtri train --preset ${name} --out DIR`);
+  }
+  return ckpt;
+}
+
+/**
  * Saves a trainer's networks (weights and buffers), optimizer state and counters atomically.
  * @param opts fault injection and the disk-full fix (writeCheckpointFile)
  * @throws NonFiniteError (and leaves the previous file intact) if any weight is NaN/Inf
@@ -268,8 +282,13 @@ export function loadModulesFromCheckpoint(
   }
 }
 
-/** Restores networks, optimizer state and counters into a trainer built with the checkpoint's preset. */
+/**
+ * Restores counters, networks and optimizer state into a trainer built with the checkpoint's preset. The
+ * counters come first: a trainer whose optimizers depend on the iteration (progressive growing's one per
+ * stage) sets up that iteration's there, and the state is loaded into those.
+ */
 export function restoreTrainingCheckpoint(trainer: Trainer, ckpt: { meta: TrainingCheckpointMeta; tensors: Map<string, StoredTensor> }, file: string): void {
+  trainer.restoreProgress(ckpt.meta.iteration, ckpt.meta.epoch);
   loadModulesFromCheckpoint(trainer.modules(), ckpt, file);
   for (const [key, o] of Object.entries(trainer.optimizers())) {
     const info = ckpt.meta.optimizers[key];
@@ -282,5 +301,4 @@ export function restoreTrainingCheckpoint(trainer: Trainer, ckpt: { meta: Traini
       });
     o.setState({ step: info.step, epoch: info.epoch, m: take('m'), v: take('v') });
   }
-  trainer.restoreProgress(ckpt.meta.iteration, ckpt.meta.epoch);
 }

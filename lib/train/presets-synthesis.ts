@@ -1,7 +1,7 @@
 /**
  * Presets of the synthesis experiments of the divergence-triangle paper:
- *   §4.1.3 high resolution (progressive growing): `hires-<scale>`, ProgressivePresets for lib/train/progressive.ts
- *          (a schedule of stages rather than one network, so they are not TrainPresets);
+ *   §4.1.3 high resolution (progressive growing): `hires-<scale>`, method 'progressive' (lib/train/progressive.ts):
+ *          networks that grow 4×4 → maxSize, a run whose length is its growth schedule;
  *   §4.1.4 textures: `texture-<scale>`, one model per texture image (pick it with dataset=texture:<name>);
  *   §4.1.5 dynamic textures: `dyntex-<scale>`, one model per clip (dataset=procedural-video:<kind> or dyntex).
  *
@@ -13,7 +13,6 @@
  * (lrDecay 1) in these presets.
  */
 import type { MethodBase, PresetArch, PresetScale, TrainPreset } from './presets';
-import type { ProgressivePreset } from './progressive';
 
 const NONE: number[] = [];
 
@@ -140,9 +139,9 @@ function dyntexPresets(authors: MethodBase): TrainPreset[] {
   return singleExampleFamily(authors, { prefix: 'dyntex', dataset: 'procedural-video:waves', dataLimit: 1, arch: 'dyntex', latentDim: 10 }, rows);
 }
 
-/** The texture and dynamic-texture TrainPresets, in display order (spread into presets.ts's PRESET_LIST). */
+/** The high-resolution, texture and dynamic-texture presets, in display order (spread into presets.ts's PRESET_LIST). */
 export function synthesisPresets(authors: MethodBase): TrainPreset[] {
-  return [...texturePresets(authors), ...dyntexPresets(authors)];
+  return [...progressivePresets(authors), ...texturePresets(authors), ...dyntexPresets(authors)];
 }
 
 /**
@@ -150,13 +149,13 @@ export function synthesisPresets(authors: MethodBase): TrainPreset[] {
  * 512-dimensional z (PGGAN's networks). Nothing that large is available here: quick/cpu grow
  * Fashion-MNIST (28×28, bilinearly upsampled to 32×32) to 32×32 with thin networks.
  */
-export function progressivePresets(authors: MethodBase): ProgressivePreset[] {
-  const { method: _method, ...optim } = authors;
-  const common = { ...optim, classes: NONE, spectralNorm: false };
+function progressivePresets(authors: MethodBase): TrainPreset[] {
+  // The growth schedule sets the length (iterations and epochs stay 0) and maxSize the data size (imageSize 0).
+  const common = { ...authors, method: 'progressive', arch: 'progressive', classes: NONE, hidden: NONE, imageSize: 0, epochs: 0, iterations: 0, spectralNorm: false } as const;
   // quick/cpu halve the EBM's learning rate: with 150 iterations per stage, the authors' 1e-4 let the energies
   // run away at 16×16 and 32×32 and the samples collapse to one shape (measured); 5e-5 keeps the EBM learning
   // (|E| grows to tens) with diverse samples. `paper` keeps the authors' rates.
-  const smallScale = { lrEbm: optim.lrEbm / 2 };
+  const smallScale = { lrEbm: authors.lrEbm / 2 };
   return [
     {
       ...common,
@@ -173,6 +172,7 @@ export function progressivePresets(authors: MethodBase): ProgressivePreset[] {
       stableIterations: 5,
       fadeIterations: 5,
       lrDecay: 1,
+      checkpointEvery: 0,
       logEvery: 5,
     },
     {
@@ -189,6 +189,7 @@ export function progressivePresets(authors: MethodBase): ProgressivePreset[] {
       batchSize: 16,
       stableIterations: 250,
       fadeIterations: 100,
+      checkpointEvery: 100,
       logEvery: 10,
     },
     {
@@ -204,6 +205,7 @@ export function progressivePresets(authors: MethodBase): ProgressivePreset[] {
       batchSize: 16,
       stableIterations: 10000,
       fadeIterations: 10000,
+      checkpointEvery: 1000,
       logEvery: 50,
     },
   ];

@@ -12,6 +12,7 @@
  * makes the compiler insist on both).
  */
 import { UserError } from '../errors';
+import type { ArchName } from '../models/architectures';
 import type { EnergyForm } from '../models/types';
 import { SCALING_NAMES, type ScalingName } from '../objectives/scaling';
 import type { DimReduction } from '../objectives/gaussian';
@@ -23,15 +24,16 @@ import { notebookPresets } from './presets-notebooks';
 import { latentNotebookPresets } from './presets-latent-notebooks';
 import { incompletePresets } from './presets-incomplete';
 
-export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp';
-export const TRAINING_METHODS: readonly TrainingMethod[] = ['triangle', 'vae', 'wake-sleep', 'latent-ebm', 'acd', 'abp'];
+/** 'progressive': the triangle on networks that grow 4×4 → maxSize (§4.1.3, lib/train/progressive.ts). */
+export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp' | 'progressive';
+export const TRAINING_METHODS: readonly TrainingMethod[] = ['triangle', 'vae', 'wake-sleep', 'latent-ebm', 'acd', 'abp', 'progressive'];
 
 export type PresetScale = 'quick' | 'cpu' | 'paper';
 export const PRESET_SCALES: readonly PresetScale[] = ['quick', 'cpu', 'paper'];
 
-/** Architectures of lib/models (its ArchName). */
-export type PresetArch = 'mnist' | 'cifar' | 'celeba' | 'large' | 'texture' | 'dyntex' | 'mlp2d';
-export const PRESET_ARCHS: readonly PresetArch[] = ['mnist', 'cifar', 'celeba', 'large', 'texture', 'dyntex', 'mlp2d'];
+/** Architectures of lib/models: its ArchName, and 'progressive' (buildProgressiveModels, only for method progressive). */
+export type PresetArch = ArchName | 'progressive';
+export const PRESET_ARCHS: readonly PresetArch[] = ['mnist', 'cifar', 'celeba', 'large', 'texture', 'dyntex', 'mlp2d', 'progressive'];
 const ENERGY_FORMS: readonly EnergyForm[] = ['identity', 'softplus', 'tanh', 'sigmoid'];
 
 export interface TrainPreset {
@@ -111,6 +113,12 @@ export interface TrainPreset {
   occlusion?: 'none' | OcclusionKind;
   /** Refills K of the recovery after training from occluded images, the same for every method (default 10; lib/train/incomplete.ts). */
   occlusionRefills?: number;
+  /** progressive: final resolution, a power of two ≥ 4 (1,024 in §4.1.3); the data are resized to it. */
+  maxSize?: number;
+  /** progressive: iterations of every stage at α = 1. With fadeIterations it sets the run's length (growthTotal). */
+  stableIterations?: number;
+  /** progressive: fade-in iterations of every stage after the first. */
+  fadeIterations?: number;
 
   // Bookkeeping.
   /** Write the checkpoint every this many iterations (and always at the end); 0 = only at the end. */
@@ -189,6 +197,9 @@ export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } =
   abpPersistent: { kind: 'boolean', optional: true },
   occlusion: { kind: 'string', choices: ['none', ...OCCLUSION_KINDS], optional: true },
   occlusionRefills: { kind: 'number', integer: true, min: 1, optional: true },
+  maxSize: { kind: 'number', integer: true, min: 4, optional: true },
+  stableIterations: { kind: 'number', integer: true, min: 1, optional: true },
+  fadeIterations: { kind: 'number', integer: true, min: 0, optional: true },
   checkpointEvery: int(0),
   logEvery: int(1),
   seed: int(0, SEED_MAX),
@@ -620,7 +631,28 @@ export function validatePreset(p: TrainPreset): TrainPreset {
       }
     }
   }
+  checkProgressiveFields(p);
   return p;
+}
+
+/**
+ * Progressive growing (§4.1.3) sets its networks, data size and length from its own fields: arch
+ * 'progressive' goes with method 'progressive' only; the growth schedule (maxSize, stableIterations,
+ * fadeIterations) replaces iterations/epochs, and maxSize replaces imageSize.
+ */
+function checkProgressiveFields(p: TrainPreset): void {
+  const fail = (what: string) => new UserError(`preset ${p.name}: ${what}`);
+  const progressive = p.method === 'progressive';
+  if (progressive && p.arch !== 'progressive') throw fail(`method progressive grows its own networks: set arch=progressive (or start from a hires-… preset)`);
+  if (!progressive && p.arch === 'progressive') throw fail(`arch progressive is trained by method progressive only: set method=progressive or another arch`);
+  if (!progressive) return;
+  for (const key of ['maxSize', 'stableIterations', 'fadeIterations'] as const) {
+    if (p[key] === undefined) throw fail(`method progressive needs ${key}: set --set ${key}=N (see the hires-… presets)`);
+  }
+  if (!Number.isInteger(Math.log2(p.maxSize! / 4))) throw fail(`maxSize=${p.maxSize} is out of range: maxSize must be a power of two ≥ 4 (4, 8, 16, …, 1024)`);
+  if (p.iterations !== 0 || p.epochs !== 0) throw fail(`the growth schedule sets the length of a progressive run: leave iterations and epochs at 0 and set stableIterations and fadeIterations`);
+  if (p.imageSize !== 0) throw fail(`a progressive run resizes its data to maxSize: leave imageSize at 0 and set maxSize`);
+  if (p.occlusion !== undefined && p.occlusion !== 'none') throw fail(`occlusion (§4.4) is not supported with progressive growing: leave occlusion at none or use a triangle preset`);
 }
 
 /**

@@ -12,25 +12,19 @@
  * its optimizers at each new resolution; its noise stream and learning-rate epoch continue from the global
  * iteration. Variables of stages not yet in use get no gradient and are left untouched.
  *
+ * Runs go through the one runner (lib/train/runner.ts, method 'progressive', the hires-… presets): data,
+ * metrics.jsonl, checkpoints and --resume as every method; the run's length is the growth schedule
+ * (ProgressiveTrainer.stageEnds). growthCallbacks adds what a notebook wants at the end of every stage.
+ *
  * Also here: latent interpolation for Figure 10, (1 − t)·z₀ + t·z₁ decoded.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { EpochBatches, gatherBatch } from '../data/batch';
-import { loadDataset } from '../data/datasets';
-import type { ImageDataset } from '../data/types';
-import { buildProgressiveModels, type ProgressiveModels, type ProgressiveOptions } from '../models/progressive';
-import { loadModuleState, moduleState, type ModuleState } from '../models/state';
+import type { ProgressiveModels } from '../models/progressive';
 import type { Generator, Module } from '../models/types';
-import { ENERGY_FORMS } from '../models/energy';
-import { SCALING_NAMES, objectiveScaling } from '../objectives/scaling';
-import { CHECKPOINT_FILE, readCheckpointFile, resolveCheckpointPath, writeCheckpointFile, type StoredTensor } from './checkpoint';
-import { NonFiniteError, type NetworkOptimizer, type OptimizerConfig } from './optimizer';
-import { AUTHORS_TRIANGLE, type MethodBase, type TrainPreset } from './presets';
-import { progressivePresets } from './presets-synthesis';
-import type { TrainingProgress, TrainingStatus } from './runner';
+import type { NetworkOptimizer } from './optimizer';
+import type { TrainPreset } from './presets';
+import type { MetricsRecord, TrainingCallbacks } from './runner';
 import { sampleGenerator, type Trainer } from './trainer';
 import { DivergenceTriangleTrainer, type DivergenceTriangleOptions } from './triangle';
 
@@ -96,6 +90,27 @@ export function growthAt(s: GrowthSchedule, iteration: number): { stage: number;
   return { stage: s.stages - 1, alpha: 1 };
 }
 
+
+/**
+ * Stage and α the networks were trained at once `done` iterations are complete (those of iteration
+ * done − 1; stage 0 before the first): where a checkpoint's networks and stage optimizer stand.
+ */
+export function growthAfter(s: GrowthSchedule, done: number): { stage: number; alpha: number } {
+  return growthAt(s, Math.max(done - 1, 0));
+}
+
+/**
+ * The growth schedule of a progressive preset: log2(maxSize / 4) + 1 stages.
+ * @throws UserError for a preset of another method
+ */
+export function growthSchedule(p: TrainPreset): GrowthSchedule {
+  const { maxSize, stableIterations, fadeIterations } = p;
+  if (p.method !== 'progressive' || maxSize === undefined || stableIterations === undefined || fadeIterations === undefined) {
+    throw new UserError(`preset ${p.name} (method ${p.method}) has no growth schedule: use a progressive preset (hires-quick, hires-cpu, hires-paper)`);
+  }
+  return { stages: Math.log2(maxSize / 4) + 1, stableIterations, fadeIterations };
+}
+
 // ------------------------------------------------------------------------------------------------
 // Data at a stage's resolution
 
@@ -120,6 +135,7 @@ export function imagesAtResolution(x: tf.Tensor, resolution: number, alpha = 1):
   });
 }
 
+
 // ------------------------------------------------------------------------------------------------
 // Trainer
 
@@ -134,11 +150,13 @@ export interface ProgressiveTrainerOptions extends DivergenceTriangleOptions {
  * trainer per stage); the networks belong to the caller.
  */
 export class ProgressiveTrainer implements Trainer {
-  readonly method = 'triangle' as const;
+  readonly method = 'progressive' as const;
   readonly schedule: GrowthSchedule;
   readonly total: number;
-  private inner: DivergenceTriangleTrainer | null = null;
-  private innerStage = -1;
+  /** Iterations done at the end of each stage; the last is the run's length (the runner's total). */
+  readonly stageEnds: readonly number[];
+  private inner: DivergenceTriangleTrainer;
+  private innerStage = 0;
   private it = 0;
   private ep = 0;
 
@@ -147,9 +165,11 @@ export class ProgressiveTrainer implements Trainer {
     readonly options: ProgressiveTrainerOptions,
   ) {
     this.schedule = { stages: models.stages, ...options.schedule };
-    this.total = growthTotal(this.schedule);
+    this.stageEnds = growthPhases(this.schedule).map((p) => p.end);
+    this.total = this.stageEnds[this.stageEnds.length - 1];
     const { stage, alpha } = growthAt(this.schedule, 0);
     models.setStage(stage, alpha);
+    this.inner = this.stageTrainer(stage);
   }
 
   get seed(): number {
@@ -172,20 +192,19 @@ export class ProgressiveTrainer implements Trainer {
     return this.models.resolution(this.models.stage);
   }
 
-  /** Moves the networks to iteration `it`'s (stage, α); a new stage gets a new inner trainer. */
-  private enter(it: number): DivergenceTriangleTrainer {
-    const { stage, alpha } = growthAt(this.schedule, it);
-    this.models.setStage(stage, alpha);
-    if (!this.inner || this.innerStage !== stage) {
-      this.inner?.dispose();
-      this.inner = null;
-      const { schedule: _schedule, ...triangle } = this.options;
-      const t = new DivergenceTriangleTrainer(this.models.generator, this.models.inference, this.models.ebm, triangle);
-      t.restoreProgress(it, this.ep);
-      this.inner = t;
-      this.innerStage = stage;
-    }
-    return this.inner;
+  /** A fresh triangle trainer for `stage` (new Adam moments), its counters at the current iteration and epoch. */
+  private stageTrainer(stage: number): DivergenceTriangleTrainer {
+    const { schedule: _schedule, ...triangle } = this.options;
+    const t = new DivergenceTriangleTrainer(this.models.generator, this.models.inference, this.models.ebm, triangle);
+    t.restoreProgress(this.it, this.ep);
+    this.innerStage = stage;
+    return t;
+  }
+
+  /** Replaces the inner trainer with a fresh one for `stage`. */
+  private enterStage(stage: number): void {
+    this.inner.dispose();
+    this.inner = this.stageTrainer(stage);
   }
 
   /**
@@ -195,13 +214,14 @@ export class ProgressiveTrainer implements Trainer {
    * @throws NonFiniteError before applying an update whose loss or gradient is NaN/Inf
    */
   step(x: tf.Tensor): Record<string, number> {
-    const inner = this.enter(this.it);
-    const { stage, alpha } = this.models;
+    const { stage, alpha } = growthAt(this.schedule, this.it);
+    if (stage !== this.innerStage) this.enterStage(stage);
+    this.models.setStage(stage, alpha);
     const resolution = this.models.resolution(stage);
     const xs = imagesAtResolution(x, resolution, stage > 0 ? alpha : 1);
     try {
-      const metrics = inner.step(xs);
-      this.it = inner.iteration;
+      const metrics = this.inner.step(xs);
+      this.it = this.inner.iteration;
       return { ...metrics, stage, alpha, resolution };
     } finally {
       xs.dispose();
@@ -210,7 +230,7 @@ export class ProgressiveTrainer implements Trainer {
 
   setEpoch(epoch: number): void {
     this.ep = epoch;
-    this.inner?.setEpoch(epoch);
+    this.inner.setEpoch(epoch);
   }
 
   /** n samples at the current (stage, α), eval mode; caller disposes. */
@@ -230,159 +250,31 @@ export class ProgressiveTrainer implements Trainer {
     return { generator: this.models.generator, inference: this.models.inference, ebm: this.models.ebm };
   }
 
-  /** The current stage's optimizers (none before the first step). */
+  /** The current stage's optimizers. */
   optimizers(): Record<string, NetworkOptimizer> {
-    return this.inner ? this.inner.optimizers() : {};
+    return this.inner.optimizers();
   }
 
-  /** Sets the counters and moves the networks to that iteration's stage (its optimizers start afresh). */
+  /**
+   * Sets the counters and moves the networks to the (stage, α) of the last completed iteration
+   * (growthAfter), with fresh optimizers for that stage: the ones a checkpoint's optimizer state belongs
+   * to, so restoreTrainingCheckpoint calls this before loading that state.
+   */
   restoreProgress(iteration: number, epoch: number): void {
     this.it = iteration;
     this.ep = epoch;
-    this.inner?.dispose();
-    this.inner = null;
-    this.enter(iteration);
+    const { stage, alpha } = growthAfter(this.schedule, iteration);
+    this.models.setStage(stage, alpha);
+    this.enterStage(stage);
   }
 
   dispose(): void {
-    this.inner?.dispose();
-    this.inner = null;
+    this.inner.dispose();
   }
 }
 
 // ------------------------------------------------------------------------------------------------
-// Presets
-
-/** A progressive run: data, growing networks, schedule and the triangle's optimizer settings (the method is always the triangle). */
-export interface ProgressivePreset
-  extends Omit<MethodBase, 'method'>,
-    Pick<
-      TrainPreset,
-      'name' | 'scale' | 'description' | 'dataset' | 'dataLimit' | 'classes' | 'width' | 'latentDim' | 'batchSize' | 'sigma' | 'klReduction' | 'latentNllWeight' | 'logEvery'
-    > {
-  /** Final resolution, a power of two ≥ 4 (1,024 in §4.1.3); the data are resized to it. */
-  maxSize: number;
-  /** Spectral norm on the EBM. */
-  spectralNorm: boolean;
-  /** Iterations per stage at α = 1. */
-  stableIterations: number;
-  /** Fade-in iterations of every stage after the first. */
-  fadeIterations: number;
-}
-
-/** The §4.1.3 presets, `hires-quick|cpu|paper`. */
-export const PROGRESSIVE_PRESET_LIST: readonly ProgressivePreset[] = progressivePresets(AUTHORS_TRIANGLE);
-export const PROGRESSIVE_PRESETS: Readonly<Record<string, ProgressivePreset>> = Object.fromEntries(PROGRESSIVE_PRESET_LIST.map((p) => [p.name, p]));
-
-type Kind = 'int' | 'number' | 'string' | 'boolean' | 'ints' | 'optional-number' | 'fixed' | { choices: readonly string[]; optional?: true };
-const PROGRESSIVE_FIELDS: Record<keyof ProgressivePreset, Kind> = {
-  name: 'fixed',
-  scale: 'fixed',
-  description: 'fixed',
-  dataset: 'string',
-  dataLimit: 'int',
-  classes: 'ints',
-  maxSize: 'int',
-  width: 'number',
-  latentDim: 'int',
-  energyForm: { choices: ENERGY_FORMS },
-  spectralNorm: 'boolean',
-  batchSize: 'int',
-  stableIterations: 'int',
-  fadeIterations: 'int',
-  generatorSteps: 'int',
-  lrEbm: 'number',
-  lrGen: 'number',
-  lrInf: 'number',
-  beta1: 'number',
-  beta2: 'number',
-  lrDecay: 'number',
-  weightDecayEbm: 'number',
-  weightDecayGen: 'number',
-  weightDecayInf: 'number',
-  clipNorm: 'number',
-  scaling: { choices: SCALING_NAMES },
-  sigma: 'optional-number',
-  klReduction: { choices: ['sum', 'mean'], optional: true },
-  latentNllWeight: 'optional-number',
-  logEvery: 'int',
-  seed: 'int',
-};
-
-/**
- * A progressive preset with typed overrides (unknown keys, fixed keys and wrong types are UserErrors).
- * @param preset a name of PROGRESSIVE_PRESETS or a preset
- */
-export function resolveProgressivePreset(preset: string | ProgressivePreset, overrides: Partial<ProgressivePreset> = {}): ProgressivePreset {
-  const base = typeof preset === 'string' ? PROGRESSIVE_PRESETS[preset] : preset;
-  if (!base) throw new UserError(`unknown progressive preset "${String(preset)}"; valid: ${Object.keys(PROGRESSIVE_PRESETS).join(', ')}`);
-  const out: Record<string, unknown> = { ...base, classes: [...base.classes] };
-  for (const [key, v] of Object.entries(overrides)) {
-    const kind: Kind | undefined = (PROGRESSIVE_FIELDS as Record<string, Kind | undefined>)[key];
-    if (!kind) throw new UserError(`progressive preset ${base.name}: unknown key "${key}"; valid keys: ${Object.keys(PROGRESSIVE_FIELDS).filter((k) => PROGRESSIVE_FIELDS[k as keyof ProgressivePreset] !== 'fixed').join(', ')}`);
-    const bad = (what: string) => new UserError(`progressive preset ${base.name}: ${key} must be ${what}, got ${JSON.stringify(v)}`);
-    if (typeof kind === 'object') {
-      if (!(kind.choices.includes(v as string) || (kind.optional && v === undefined))) throw bad(`one of ${kind.choices.join(', ')}`);
-      out[key] = v;
-      continue;
-    }
-    switch (kind) {
-      case 'fixed':
-        throw new UserError(`progressive preset ${base.name}: ${key} cannot be overridden; pick another preset instead`);
-      case 'int':
-        if (!(Number.isInteger(v) && (v as number) >= 0)) throw bad('a non-negative integer');
-        break;
-      case 'number':
-        if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw bad('a non-negative number');
-        break;
-      case 'optional-number':
-        if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw bad('a non-negative number or undefined');
-        break;
-      case 'string':
-        if (typeof v !== 'string') throw bad('a string');
-        break;
-      case 'boolean':
-        if (typeof v !== 'boolean') throw bad('true or false');
-        break;
-      case 'ints':
-        if (!(Array.isArray(v) && v.every((c) => Number.isInteger(c)))) throw bad('a list of integers');
-        break;
-      default: {
-        const never: never = kind;
-        throw new Error(`unknown field kind ${String(never)}`);
-      }
-    }
-    out[key] = v;
-  }
-  const p = out as unknown as ProgressivePreset;
-  if (p.batchSize < 1) throw new UserError(`progressive preset ${p.name}: batchSize must be ≥ 1`);
-  return p;
-}
-
-/** lib/models options of a preset (channels from the data). */
-export function progressiveModelOptions(p: ProgressivePreset, seed: number, channels: number): ProgressiveOptions {
-  return { maxSize: p.maxSize, channels, latentDim: p.latentDim, seed, width: p.width, energyForm: p.energyForm, spectralNorm: p.spectralNorm };
-}
-
-function trainerOptions(p: ProgressivePreset, seed: number): ProgressiveTrainerOptions {
-  const adam = (lr: number, weightDecay: number): OptimizerConfig => ({ lr, weightDecay, beta1: p.beta1, beta2: p.beta2, lrDecay: p.lrDecay, clipNorm: p.clipNorm });
-  return {
-    seed,
-    scaling: objectiveScaling(p.scaling, { sigma: p.sigma, klReduction: p.klReduction, latentNllWeight: p.latentNllWeight }),
-    generatorSteps: p.generatorSteps,
-    optimizers: { ebm: adam(p.lrEbm, p.weightDecayEbm), generator: adam(p.lrGen, p.weightDecayGen), inference: adam(p.lrInf, p.weightDecayInf) },
-    schedule: { stableIterations: p.stableIterations, fadeIterations: p.fadeIterations },
-  };
-}
-
-// ------------------------------------------------------------------------------------------------
-// Runner
-
-export interface ProgressiveProgress extends TrainingProgress {
-  stage: number;
-  alpha: number;
-  resolution: number;
-}
+// Stage hooks on the runner
 
 /** Generator samples at the end of one stage (the same z every stage). */
 export interface StageSnapshot {
@@ -390,284 +282,65 @@ export interface StageSnapshot {
   resolution: number;
   /** Iterations completed when it was taken. */
   iteration: number;
-  /** [n, r, r, C] in [-1, 1]; owned by the run (freed by its dispose()). */
+  /** [n, r, r, C] in [-1, 1]; owned by the hooks (freed by their dispose()). */
   images: tf.Tensor;
 }
 
-/** One metrics.jsonl line (every logEvery iterations and the last of each stage). */
-export interface ProgressiveRecord {
+export interface StageEndInfo {
+  stage: number;
+  resolution: number;
+  /** Iterations completed. */
   iteration: number;
-  epoch: number;
-  seconds: number;
-  stage: number;
-  alpha: number;
-  resolution: number;
-  [metric: string]: number;
-}
-
-export interface ProgressiveSummary {
-  preset: string;
-  config: ProgressivePreset;
-  seed: number;
-  backend: string;
-  dataset: { name: string; examples: number; note: string };
-  status: TrainingStatus;
-  iterations: number;
-  total: number;
-  stage: number;
-  alpha: number;
-  resolution: number;
-  seconds: number;
-  /** Seconds spent in each stage, in order. */
-  stageSeconds: number[];
-  finalMetrics: Record<string, number>;
-  checkpoint: string | null;
-  message?: string;
-}
-
-export interface RunProgressiveOptions {
-  /** A name of PROGRESSIVE_PRESETS or a preset. */
-  preset: string | ProgressivePreset;
-  overrides?: Partial<ProgressivePreset>;
-  /** Where metrics.jsonl, summary.json and checkpoint/latest.ckpt (final weights) go; nothing is written without it. */
-  outDir?: string;
-  /** Replaces the preset's seed. */
-  seed?: number;
-  dataDir?: string;
-  /** Use these images ([N, maxSize, maxSize, C] in [-1, 1]) instead of loading the preset's dataset (not disposed by the run). */
-  dataset?: ImageDataset;
-  /** Draw `n` samples with `seed` at the end of every stage (run.snapshots). */
-  snapshots?: { n: number; seed: number };
-  onProgress?(p: ProgressiveProgress): void;
-  /** After the last iteration of each stage (awaited). */
-  onStageEnd?(info: { stage: number; resolution: number; iteration: number; trainer: ProgressiveTrainer }): void | Promise<void>;
-  /** Stops between iterations; the run returns with status 'aborted'. */
-  signal?: AbortSignal;
-}
-
-export interface ProgressiveRun {
-  preset: ProgressivePreset;
-  modelOptions: ProgressiveOptions;
-  models: ProgressiveModels;
   trainer: ProgressiveTrainer;
-  dataset: ImageDataset;
-  history: ProgressiveRecord[];
+}
+
+export interface GrowthHooks {
+  /** Pass as runTraining's `callbacks`. */
+  callbacks: TrainingCallbacks;
+  /** One per stage ended so far, in order. */
   snapshots: StageSnapshot[];
-  summary: ProgressiveSummary;
-  /** Frees the trainer, networks, snapshots and (unless passed in) the dataset. */
+  /** Frees the snapshots. */
   dispose(): void;
 }
 
-/** Everything in a progressive checkpoint besides tensors. */
-export interface ProgressiveCheckpointMeta {
-  kind: 'progressive';
-  preset: ProgressivePreset;
-  modelOptions: ProgressiveOptions;
-  iteration: number;
-  stage: number;
-  alpha: number;
-  modules: string[];
-  savedAt: string;
-}
-
-/** Writes the three networks' weights and buffers and their (stage, α) to `file` (atomic). */
-export function saveProgressiveModels(file: string, models: ProgressiveModels, info: { preset: ProgressivePreset; modelOptions: ProgressiveOptions; iteration: number }): void {
-  const tensors = new Map<string, StoredTensor>();
-  const nets: Record<string, Module> = { generator: models.generator, inference: models.inference, ebm: models.ebm };
-  for (const [key, m] of Object.entries(nets)) {
-    for (const [name, t] of Object.entries(moduleState(m))) tensors.set(`module/${key}/${name}`, { shape: t.shape, dtype: 'float32', data: t.values });
-  }
-  const meta: ProgressiveCheckpointMeta = {
-    kind: 'progressive',
-    preset: info.preset,
-    modelOptions: info.modelOptions,
-    iteration: info.iteration,
-    stage: models.stage,
-    alpha: models.alpha,
-    modules: Object.keys(nets),
-    savedAt: new Date().toISOString(),
-  };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  writeCheckpointFile(file, meta, tensors);
-}
-
 /**
- * Rebuilds progressive networks from a checkpoint written by runProgressiveTraining / saveProgressiveModels,
- * at the (stage, α) they were saved in.
- * @param checkpointPath a run folder, its checkpoint/ folder or the .ckpt file
+ * Callbacks for runTraining on a progressive preset: at the end of every stage, generator samples from
+ * the same z (`snapshots`: n samples drawn with seed) and then `onStageEnd` (awaited). Other methods
+ * have no stages, so the callbacks never fire in their runs.
  */
-export function loadProgressiveModels(checkpointPath: string): { models: ProgressiveModels; meta: ProgressiveCheckpointMeta; file: string } {
-  const file = resolveCheckpointPath(checkpointPath);
-  const ckpt = readCheckpointFile<ProgressiveCheckpointMeta>(file);
-  if (ckpt.meta.kind !== 'progressive') throw new UserError(`${file} is not a progressive-growing checkpoint: load it with loadTrainedModels`);
-  const models = buildProgressiveModels(ckpt.meta.modelOptions);
-  try {
-    const nets: Record<string, Module> = { generator: models.generator, inference: models.inference, ebm: models.ebm };
-    for (const [key, m] of Object.entries(nets)) {
-      const prefix = `module/${key}/`;
-      const state: ModuleState = {};
-      for (const [name, t] of ckpt.tensors) if (name.startsWith(prefix)) state[name.slice(prefix.length)] = { shape: t.shape, values: t.data as Float32Array };
-      loadModuleState(m, state);
-    }
-    models.setStage(ckpt.meta.stage, ckpt.meta.alpha);
-  } catch (e) {
-    models.dispose();
-    throw e;
-  }
-  return { models, meta: ckpt.meta, file };
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Trains the growing triangle through every stage of a preset (4×4 → maxSize).
- * @throws UserError for unknown presets/keys, missing data, images of the wrong size, or a NaN/Inf loss
- */
-export async function runProgressiveTraining(opts: RunProgressiveOptions): Promise<ProgressiveRun> {
-  let preset = resolveProgressivePreset(opts.preset, opts.overrides);
-  const seed = opts.seed ?? preset.seed;
-  preset = { ...preset, seed };
-  const outDir = opts.outDir ? path.resolve(opts.outDir) : null;
-  if (outDir) fs.mkdirSync(outDir, { recursive: true });
-  const ownDataset = !opts.dataset;
-  const dataset =
-    opts.dataset ??
-    (await loadDataset(preset.dataset, {
-      dataDir: opts.dataDir,
-      split: 'train',
-      limit: preset.dataLimit > 0 ? preset.dataLimit : undefined,
-      imageSize: preset.maxSize,
-      classes: preset.classes.length ? preset.classes : undefined,
-      seed,
-    }));
-  let models: ProgressiveModels | undefined;
-  let trainer: ProgressiveTrainer | undefined;
+export function growthCallbacks(opts: { snapshots?: { n: number; seed: number }; onStageEnd?(info: StageEndInfo): void | Promise<void> } = {}): GrowthHooks {
   const snapshots: StageSnapshot[] = [];
-  try {
-    const shape = dataset.images.shape;
-    if (shape.length !== 4 || shape[1] !== preset.maxSize || shape[2] !== preset.maxSize) {
-      throw new UserError(`progressive training needs images [N, ${preset.maxSize}, ${preset.maxSize}, C]; ${dataset.name} is [${shape.join(', ')}]: resize it (lib/data resizeDataset) or set maxSize`);
-    }
-    const n = shape[0];
-    const modelOptions = progressiveModelOptions(preset, seed, shape[3]);
-    models = buildProgressiveModels(modelOptions);
-    trainer = new ProgressiveTrainer(models, trainerOptions(preset, seed));
-    const total = trainer.total;
-    const phases = growthPhases(trainer.schedule);
-    const stageEnds = new Set(phases.map((p) => p.end));
-    const batches = new EpochBatches(n, preset.batchSize, seed);
-    const metricsFile = outDir ? path.join(outDir, 'metrics.jsonl') : null;
-    if (metricsFile) fs.writeFileSync(metricsFile, '');
-    const history: ProgressiveRecord[] = [];
-    const stageSeconds: number[] = [];
-    const t0 = Date.now();
-    let stageT0 = t0;
-    let status: TrainingStatus = 'completed';
-    let message: string | undefined;
-    let metrics: Record<string, number> = {};
-    const elapsed = () => (Date.now() - t0) / 1000;
-
-    while (trainer.iteration < total) {
-      if (opts.signal?.aborted) {
-        status = 'aborted';
-        break;
-      }
-      const it = trainer.iteration;
-      const { epoch, indices, newEpoch } = batches.at(it);
-      if (newEpoch) trainer.setEpoch(epoch);
-      const x = gatherBatch(dataset, indices);
-      try {
-        metrics = trainer.step(x);
-      } catch (e) {
-        if (!(e instanceof NonFiniteError)) throw e;
-        status = 'diverged';
-        message = `training diverged at iteration ${it + 1} (stage ${models.stage}, ${trainer.resolution}×${trainer.resolution}): ${e.message}; the update was not applied; lower the learning rates (lrEbm, lrGen) or clipNorm`;
-        break;
-      } finally {
-        x.dispose();
-      }
-      const done = trainer.iteration;
-      const stageDone = stageEnds.has(done);
-      if (done % preset.logEvery === 0 || stageDone) {
-        const rec = { iteration: done, epoch, seconds: elapsed(), ...metrics } as ProgressiveRecord;
-        history.push(rec);
-        if (metricsFile) fs.appendFileSync(metricsFile, JSON.stringify(rec) + '\n');
-      }
-      const rate = done / Math.max(elapsed(), 1e-9);
-      opts.onProgress?.({
-        iteration: done,
-        total,
-        epoch,
-        metrics,
-        itPerSec: rate,
-        etaSeconds: rate > 0 ? (total - done) / rate : Infinity,
-        stage: models.stage,
-        alpha: models.alpha,
-        resolution: trainer.resolution,
-      });
-      if (stageDone) {
-        const now = Date.now();
-        stageSeconds.push((now - stageT0) / 1000);
-        stageT0 = now;
-        if (opts.snapshots) snapshots.push({ stage: models.stage, resolution: trainer.resolution, iteration: done, images: trainer.sample(opts.snapshots.n, opts.snapshots.seed) });
-        await opts.onStageEnd?.({ stage: models.stage, resolution: trainer.resolution, iteration: done, trainer });
-      }
-      await yieldToEventLoop();
-    }
-
-    let checkpoint: string | null = null;
-    if (outDir && status !== 'diverged' && trainer.iteration > 0) {
-      checkpoint = path.join(outDir, 'checkpoint', CHECKPOINT_FILE);
-      saveProgressiveModels(checkpoint, models, { preset, modelOptions, iteration: trainer.iteration });
-    }
-    const summary: ProgressiveSummary = {
-      preset: preset.name,
-      config: preset,
-      seed,
-      backend: tf.getBackend(),
-      dataset: { name: dataset.name, examples: n, note: dataset.note },
-      status,
-      iterations: trainer.iteration,
-      total,
-      stage: models.stage,
-      alpha: models.alpha,
-      resolution: trainer.resolution,
-      seconds: elapsed(),
-      stageSeconds,
-      finalMetrics: metrics,
-      checkpoint,
-      ...(message ? { message } : {}),
-    };
-    if (outDir) fs.writeFileSync(path.join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    if (status === 'diverged') throw new UserError(message!);
-
-    const t = trainer;
-    const m = models;
-    return {
-      preset,
-      modelOptions,
-      models,
-      trainer,
-      dataset,
-      history,
-      snapshots,
-      summary,
-      dispose() {
-        t.dispose();
-        m.dispose();
-        for (const s of snapshots) s.images.dispose();
-        if (ownDataset) dataset.dispose();
+  return {
+    snapshots,
+    callbacks: {
+      async onStageEnd({ stage, iteration, trainer }) {
+        // Only a trainer with stages has stage ends, and only ProgressiveTrainer has them.
+        if (!(trainer instanceof ProgressiveTrainer)) throw new Error(`internal: a stage ended in a ${trainer.method} trainer`);
+        const resolution = trainer.resolution;
+        if (opts.snapshots) snapshots.push({ stage, resolution, iteration, images: trainer.sample(opts.snapshots.n, opts.snapshots.seed) });
+        await opts.onStageEnd?.({ stage, resolution, iteration, trainer });
       },
-    };
-  } catch (e) {
-    trainer?.dispose();
-    models?.dispose();
-    for (const s of snapshots) s.images.dispose();
-    if (ownDataset) dataset.dispose();
-    throw e;
-  }
+    },
+    dispose() {
+      for (const s of snapshots) s.images.dispose();
+      snapshots.length = 0;
+    },
+  };
+}
+
+/**
+ * Seconds spent in each stage of one session, from its metrics records (the runner logs the last
+ * iteration of every stage): the `seconds` of a stage's last record minus that of the stage before.
+ */
+export function stageSeconds(history: readonly MetricsRecord[]): number[] {
+  const ends = new Map<number, number>();
+  for (const r of history) if (Number.isFinite(r.stage)) ends.set(r.stage, r.seconds);
+  let prev = 0;
+  return [...ends.keys()].sort((a, b) => a - b).map((stage) => {
+    const s = ends.get(stage)! - prev;
+    prev = ends.get(stage)!;
+    return s;
+  });
 }
 
 // ------------------------------------------------------------------------------------------------

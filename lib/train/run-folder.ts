@@ -489,6 +489,10 @@ export const RESUME_RULES: { readonly [K in keyof TrainPreset]-?: 'identity' | '
   occlusion: 'identity',
   // Recovery's refill count: read after training, not part of the checkpointed state.
   occlusionRefills: 'schedule',
+  // Progressive growing: the stage and α of every iteration, and so the networks and the stage's optimizer a checkpoint holds.
+  maxSize: 'identity',
+  stableIterations: 'identity',
+  fadeIterations: 'identity',
   checkpointEvery: 'schedule',
   logEvery: 'schedule',
   seed: 'identity',

@@ -9,7 +9,9 @@
  *   summary.json           preset, seed, backend, iterations, seconds, status, final metrics (at the end of a
  *                          session; removed when one starts, so a folder without it holds an unfinished session)
  *
- * Adding a training method: a trainer class implementing Trainer, and a case in `methodSpec` below.
+ * Adding a training method: a trainer class implementing Trainer, and a case in `methodSpec` below. A
+ * trainer whose schedule has stages (progressive growing) gives the run's length by Trainer.stageEnds;
+ * the runner then logs the last iteration of every stage and calls TrainingCallbacks.onStageEnd.
  */
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -20,11 +22,12 @@ import type { ImageDataset } from '../data/types';
 import type { ArchName, ModelOptions } from '../models/architectures';
 import { buildEbm, buildGenerator, buildInference, buildTriangleModels } from '../models/triangle';
 import { buildLatentEbm } from '../models/latent-ebm';
+import { buildProgressiveModels, progressiveFamily } from '../models/progressive';
 import type { Ebm, Generator, InferenceNet, LatentEbm, Module } from '../models/types';
 import { objectiveScaling, type ObjectiveScaling } from '../objectives/scaling';
 import {
   loadModulesFromCheckpoint,
-  readCheckpointFile,
+  readTrainingCheckpoint,
   resolveCheckpointPath,
   restoreTrainingCheckpoint,
   saveTrainingCheckpoint,
@@ -33,15 +36,16 @@ import {
 } from './checkpoint';
 import { checkResumeChanges, RunFolder, type FileWriter } from './run-folder';
 import { NonFiniteError } from './optimizer';
-import { applyOverrides, PRESETS, resolvePreset, validatePreset, type TrainingMethod, type TrainPreset } from './presets';
+import { applyOverrides, PRESETS, resolvePreset, validatePreset, type PresetArch, type TrainingMethod, type TrainPreset } from './presets';
 import { optimizerConfigFromPreset, type Trainer } from './trainer';
-import { DivergenceTriangleTrainer } from './triangle';
+import { DivergenceTriangleTrainer, type DivergenceTriangleOptions } from './triangle';
 import { VaeTrainer } from './vae';
 import { WakeSleepTrainer } from './wake-sleep';
 import { LatentEbmTrainer } from './latent-ebm';
 import { AcdTrainer } from './acd';
 import { AbpTrainer } from './abp';
 import { withOcclusion } from './incomplete';
+import { growthAfter, growthSchedule, ProgressiveTrainer } from './progressive';
 
 /** The networks of a run; which are present depends on the method. */
 export interface TrainedModels {
@@ -53,9 +57,11 @@ export interface TrainedModels {
 
 /** How one method builds its networks and its trainer. */
 interface MethodSpec {
-  buildModels(arch: ArchName, opts: ModelOptions): TrainedModels;
+  buildModels(arch: PresetArch, opts: ModelOptions): TrainedModels;
   /** @param data.examples training-set size (for per-example state such as ABP's persistent z) */
   createTrainer(models: TrainedModels, preset: TrainPreset, seed: number, data: { examples: number }): Trainer;
+  /** After loadTrainedModels loaded a checkpoint's weights: puts the networks where that iteration left them. */
+  loaded?(models: TrainedModels, preset: TrainPreset, iteration: number): void;
 }
 
 function need<T>(x: T | undefined, what: string): T {
@@ -68,29 +74,57 @@ export function presetScaling(p: TrainPreset): ObjectiveScaling {
   return objectiveScaling(p.scaling, { sigma: p.sigma, klReduction: p.klReduction, latentNllWeight: p.latentNllWeight });
 }
 
+/** Algorithm 1's settings from a preset (the triangle's, and progressive growing's at every stage). */
+function triangleOptions(p: TrainPreset, seed: number): DivergenceTriangleOptions {
+  return {
+    seed,
+    scaling: presetScaling(p),
+    generatorSteps: p.generatorSteps,
+    noisySamples: p.noisySamples ?? false,
+    optimizers: {
+      ebm: optimizerConfigFromPreset(p, 'ebm'),
+      generator: optimizerConfigFromPreset(p, 'generator'),
+      inference: optimizerConfigFromPreset(p, 'inference'),
+    },
+  };
+}
+
+/** buildModels of a method on lib/models' fixed-size architectures (validatePreset keeps arch 'progressive' to its own method). */
+function fixedArch(build: (arch: ArchName, opts: ModelOptions) => TrainedModels): MethodSpec['buildModels'] {
+  return (arch, opts) => {
+    if (arch === 'progressive') throw new Error('internal: arch progressive outside method progressive');
+    return build(arch, opts);
+  };
+}
+
 function methodSpec(method: TrainingMethod): MethodSpec {
   switch (method) {
     case 'triangle':
       return {
-        buildModels: (arch, opts) => buildTriangleModels(arch, opts),
-        createTrainer: (m, p, seed) =>
-          new DivergenceTriangleTrainer(need(m.generator, 'generator'), need(m.inference, 'inference'), need(m.ebm, 'ebm'), {
-            seed,
-            scaling: presetScaling(p),
-            generatorSteps: p.generatorSteps,
-            noisySamples: p.noisySamples ?? false,
-            optimizers: {
-              ebm: optimizerConfigFromPreset(p, 'ebm'),
-              generator: optimizerConfigFromPreset(p, 'generator'),
-              inference: optimizerConfigFromPreset(p, 'inference'),
-            },
-          }),
+        buildModels: fixedArch((arch, opts) => buildTriangleModels(arch, opts)),
+        createTrainer: (m, p, seed) => new DivergenceTriangleTrainer(need(m.generator, 'generator'), need(m.inference, 'inference'), need(m.ebm, 'ebm'), triangleOptions(p, seed)),
+      };
+    case 'progressive':
+      // modelOptionsFor puts maxSize in imageSize; the networks start at 4×4 and grow to it.
+      return {
+        buildModels: (_arch, { imageSize, channels, latentDim, seed, width, energyForm, spectralNorm }) => {
+          const family = buildProgressiveModels({ maxSize: need(imageSize, 'maxSize'), channels, latentDim, seed, width, energyForm, spectralNorm });
+          return { generator: family.generator, inference: family.inference, ebm: family.ebm };
+        },
+        createTrainer: (m, p, seed) => {
+          const { stableIterations, fadeIterations } = growthSchedule(p);
+          return new ProgressiveTrainer(progressiveFamily(m), { ...triangleOptions(p, seed), schedule: { stableIterations, fadeIterations } });
+        },
+        loaded: (m, p, iteration) => {
+          const { stage, alpha } = growthAfter(growthSchedule(p), iteration);
+          progressiveFamily(m).setStage(stage, alpha);
+        },
       };
     case 'vae':
     case 'wake-sleep': {
       const Cls = method === 'vae' ? VaeTrainer : WakeSleepTrainer;
       return {
-        buildModels: (arch, opts) => ({ generator: buildGenerator(arch, opts), inference: buildInference(arch, opts) }),
+        buildModels: fixedArch((arch, opts) => ({ generator: buildGenerator(arch, opts), inference: buildInference(arch, opts) })),
         createTrainer: (m, p, seed) =>
           new Cls(need(m.generator, 'generator'), need(m.inference, 'inference'), {
             seed,
@@ -101,7 +135,7 @@ function methodSpec(method: TrainingMethod): MethodSpec {
     }
     case 'latent-ebm':
       return {
-        buildModels: (arch, opts) => ({ generator: buildGenerator(arch, opts), inference: buildInference(arch, opts), latentEbm: buildLatentEbm(arch, opts) }),
+        buildModels: fixedArch((arch, opts) => ({ generator: buildGenerator(arch, opts), inference: buildInference(arch, opts), latentEbm: buildLatentEbm(arch, opts) })),
         createTrainer: (m, p, seed) =>
           new LatentEbmTrainer(need(m.generator, 'generator'), need(m.inference, 'inference'), need(m.latentEbm, 'latentEbm'), {
             seed,
@@ -117,7 +151,7 @@ function methodSpec(method: TrainingMethod): MethodSpec {
       };
     case 'acd':
       return {
-        buildModels: (arch, opts) => ({ generator: buildGenerator(arch, opts), ebm: buildEbm(arch, opts) }),
+        buildModels: fixedArch((arch, opts) => ({ generator: buildGenerator(arch, opts), ebm: buildEbm(arch, opts) })),
         createTrainer: (m, p, seed) =>
           new AcdTrainer(need(m.generator, 'generator'), need(m.ebm, 'ebm'), {
             seed,
@@ -130,7 +164,7 @@ function methodSpec(method: TrainingMethod): MethodSpec {
       };
     case 'abp':
       return {
-        buildModels: (arch, opts) => ({ generator: buildGenerator(arch, opts) }),
+        buildModels: fixedArch((arch, opts) => ({ generator: buildGenerator(arch, opts) })),
         createTrainer: (m, p, seed, data) =>
           new AbpTrainer(need(m.generator, 'generator'), {
             seed,
@@ -162,7 +196,8 @@ export function modelOptionsFor(p: TrainPreset, seed: number, dataShape?: number
   if (p.batchNorm !== undefined) opts.batchNorm = p.batchNorm;
   if (p.arch === 'mlp2d') {
     if (p.hidden.length) opts.hidden = [...p.hidden];
-  } else if (p.imageSize > 0) opts.imageSize = p.imageSize;
+  } else if (p.method === 'progressive') opts.imageSize = p.maxSize;
+  else if (p.imageSize > 0) opts.imageSize = p.imageSize;
   if (dataShape && dataShape.length) opts.channels = dataShape[dataShape.length - 1];
   return opts;
 }
@@ -183,6 +218,8 @@ export interface TrainingCallbacks {
   onIteration?(info: { iteration: number; epoch: number; metrics: Record<string, number>; trainer: Trainer }): void | Promise<void>;
   /** After the last iteration of every epoch (awaited). */
   onEpoch?(info: { epoch: number; iteration: number; trainer: Trainer }): void | Promise<void>;
+  /** After the last iteration of every stage of a trainer with stages (Trainer.stageEnds: progressive growing; awaited). */
+  onStageEnd?(info: { stage: number; iteration: number; epoch: number; metrics: Record<string, number>; trainer: Trainer }): void | Promise<void>;
 }
 
 export interface RunTrainingOptions {
@@ -262,7 +299,7 @@ export interface TrainingRun {
   modelOptions: ModelOptions;
   trainer: Trainer;
   dataset: ImageDataset;
-  /** The logged records of this session (every logEvery iterations and the last). */
+  /** The logged records of this session (every logEvery iterations, the last of every stage and the last). */
   history: MetricsRecord[];
   summary: TrainingSummary;
   /** Frees the trainer, the networks and (unless passed in) the dataset. */
@@ -315,7 +352,7 @@ async function trainInFolder(
   let preset: TrainPreset;
   let resumeChanges: string[] | undefined;
   if (opts.resume && fs.existsSync(ckptFile)) {
-    resumeFrom = readCheckpointFile<TrainingCheckpointMeta>(ckptFile);
+    resumeFrom = readTrainingCheckpoint(ckptFile);
     if (requested.name !== resumeFrom.meta.preset.name) {
       throw new UserError(`cannot resume ${outDir} with preset ${requested.name}: its checkpoint was trained with ${resumeFrom.meta.preset.name}; pass that preset or another --out folder`);
     }
@@ -335,7 +372,7 @@ async function trainInFolder(
       dataDir: opts.dataDir,
       split: 'train',
       limit: preset.dataLimit > 0 ? preset.dataLimit : undefined,
-      imageSize: preset.imageSize > 0 && preset.arch !== 'mlp2d' ? preset.imageSize : undefined,
+      imageSize: dataImageSize(preset),
       classes: preset.classes.length ? preset.classes : undefined,
       seed,
     }));
@@ -353,7 +390,8 @@ async function trainInFolder(
     if (resumeFrom) restoreTrainingCheckpoint(trainer, resumeFrom, ckptFile);
     const batches = new EpochBatches(n, preset.batchSize, seed);
     const batchesPerEpoch = batches.batchesPerEpoch;
-    const total = preset.iterations > 0 ? preset.iterations : preset.epochs * batchesPerEpoch;
+    const stageEnds = trainer.stageEnds;
+    const total = stageEnds ? stageEnds[stageEnds.length - 1] : preset.iterations > 0 ? preset.iterations : preset.epochs * batchesPerEpoch;
     if (total <= 0) throw new UserError(`preset ${preset.name} has no iterations to run: set --set iterations=N or --set epochs=N`);
 
     // The run is known to proceed: only now is anything of an earlier run in this folder changed.
@@ -385,7 +423,8 @@ async function trainInFolder(
       try {
         metrics = trainer.step(x, { indices });
         const done = trainer.iteration;
-        if (done % preset.logEvery === 0 || done === total) {
+        const stage = stageEnds ? stageEnds.indexOf(done) : -1;
+        if (done % preset.logEvery === 0 || done === total || stage >= 0) {
           const rec: MetricsRecord = { iteration: done, epoch, seconds: elapsed(), ...metrics };
           history.push(rec);
           folder.appendMetrics(rec);
@@ -394,6 +433,7 @@ async function trainInFolder(
         opts.onProgress?.({ iteration: done, total, epoch, metrics, itPerSec: r, etaSeconds: r > 0 ? (total - done) / r : Infinity });
         await opts.callbacks?.onIteration?.({ iteration: done, epoch, metrics, trainer });
         if (b === batchesPerEpoch - 1) await opts.callbacks?.onEpoch?.({ epoch, iteration: done, trainer });
+        if (stage >= 0) await opts.callbacks?.onStageEnd?.({ stage, iteration: done, epoch, metrics, trainer });
         if (preset.checkpointEvery > 0 && done % preset.checkpointEvery === 0 && done < total) save();
       } catch (e) {
         if (!(e instanceof NonFiniteError)) throw e;
@@ -465,18 +505,27 @@ async function trainInFolder(
   }
 }
 
+/** The side the data are resized to on loading: imageSize, maxSize for progressive growing; undefined = native. */
+function dataImageSize(p: TrainPreset): number | undefined {
+  if (p.method === 'progressive') return p.maxSize;
+  return p.imageSize > 0 && p.arch !== 'mlp2d' ? p.imageSize : undefined;
+}
+
 /**
  * Refuses data whose example shape is not the networks' (e.g. 7×7 IDX images for the 28×28 MNIST nets)
  * with one line naming the dataset and the fix, instead of a shape error deep inside the first step.
  */
 function checkDataFitsNetworks(dataset: ImageDataset, models: TrainedModels, p: TrainPreset): void {
-  const want = models.generator?.outputShape;
+  const out = models.generator?.outputShape;
   const got = dataset.images.shape.slice(1);
+  // Growing networks start at 4×4 and take data at their final size, maxSize.
+  const want = p.method === 'progressive' && out ? [p.maxSize!, p.maxSize!, out[2]] : out;
   if (!want || (want.length === got.length && want.every((d, i) => d === got[i]))) return;
   const where = dataset.source ? ` (${dataset.source})` : '';
   const image = want.length === 3 && got.length === 3;
+  const size = p.method === 'progressive' ? 'maxSize' : 'imageSize';
   const fix = image
-    ? `pass --set imageSize=${want[0]} to resize every image to ${want[0]}×${want[1]}, or use data of that size`
+    ? `pass --set ${size}=${want[0]} to resize every image to ${want[0]}×${want[1]}, or use data of that size`
     : `use a dataset of that shape, or a preset whose arch fits it`;
   throw new UserError(`dataset ${p.dataset}${where} has examples of ${got.join('×')} but the ${p.arch} networks of ${p.name} take ${want.join('×')}: ${fix}`);
 }
@@ -495,16 +544,19 @@ export interface LoadedModels {
 }
 
 /**
- * Rebuilds a run's networks from its checkpoint (weights and buffers loaded; no optimizer).
+ * Rebuilds a run's networks from its checkpoint (weights and buffers loaded; no optimizer), growing
+ * networks at the (stage, α) of the checkpoint's last iteration.
  * @param checkpointPath a run folder, its checkpoint/ folder or the .ckpt file
  */
 export function loadTrainedModels(checkpointPath: string): LoadedModels {
   const file = resolveCheckpointPath(checkpointPath);
-  const ckpt = readCheckpointFile<TrainingCheckpointMeta>(file);
+  const ckpt = readTrainingCheckpoint(file);
   const { preset, modelOptions } = ckpt.meta;
-  const models = methodSpec(preset.method).buildModels(preset.arch, modelOptions);
+  const spec = methodSpec(preset.method);
+  const models = spec.buildModels(preset.arch, modelOptions);
   try {
     loadModulesFromCheckpoint(models as Record<string, Module>, ckpt, file);
+    spec.loaded?.(models, preset, ckpt.meta.iteration);
   } catch (e) {
     disposeModels(models);
     throw e;

@@ -36,6 +36,12 @@ export interface Trainer {
   step(x: tf.Tensor, ctx?: StepContext): Record<string, number>;
   /** True when step() honours StepContext.mask (reconstruction over observed pixels only). */
   readonly masksReconstruction?: boolean;
+  /**
+   * Iterations done at the end of each stage of a trainer whose own schedule has stages (progressive
+   * growing's resolutions); the last is the run's length, in place of the preset's iterations/epochs.
+   * Absent: one stage, as long as the preset says.
+   */
+  readonly stageEnds?: readonly number[];
   /** Sets the epoch (learning-rate decay) of every optimizer. */
   setEpoch(epoch: number): void;
   /** n generator samples from z ~ N(0, I) drawn with `seed`; caller disposes. */

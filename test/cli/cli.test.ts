@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseFlags, formatHelp, type FlagSpec } from '../../lib/cli/args';
 import { main } from '../../lib/cli/main';
 import { COMMANDS } from '../../lib/cli/commands';
 import { isUserError } from '../../lib/errors';
+import type { TrainingSummary } from '../../lib/train/runner';
 
 const SPEC: Record<string, FlagSpec> = {
   preset: { type: 'string', help: 'preset' },
@@ -59,4 +62,27 @@ test('the dtri process prints one line without a stack and exits 2 on a user mis
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^error: unknown preset "nope"; valid presets: /);
   assert.ok(!r.stderr.includes('    at '), 'no stack trace');
+});
+
+test('dtri presets lists the hires presets (method progressive); dtri train --preset hires-quick grows a run in its folder and --resume finds it done', async () => {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => void lines.push(line);
+  try {
+    assert.equal(await main(['presets']), 0);
+  } finally {
+    console.log = log;
+  }
+  for (const s of ['quick', 'cpu', 'paper']) assert.ok(lines.some((l) => new RegExp(`^hires-${s} +progressive `).test(l)), `hires-${s} listed`);
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-cli-hires-')), 'run');
+  const train = (...extra: string[]) =>
+    main(['train', '--preset', 'hires-quick', '--backend', 'cpu', '--out', dir, ...['maxSize=8', 'dataLimit=16', 'batchSize=4', 'stableIterations=1', 'fadeIterations=1', 'width=0.0078125'].flatMap((kv) => ['--set', kv]), ...extra]);
+  assert.equal(await train(), 0);
+  const summary = () => JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as TrainingSummary;
+  assert.equal(summary().method, 'progressive');
+  assert.equal(summary().iterations, 3, 'stage 0: 1 iteration; stage 1: 1 fade-in + 1 stable');
+  assert.equal(await train('--resume'), 0);
+  assert.equal(summary().resumedFrom, 3);
+  assert.equal(summary().iterations, 3);
+  fs.rmSync(path.dirname(dir), { recursive: true });
 });

@@ -13,7 +13,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runTraining, type TrainedModels } from '../../lib/train/runner';
-import { runProgressiveTraining } from '../../lib/train/progressive';
 import type { Module } from '../../lib/models/types';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'golden-runs.json');
@@ -98,9 +97,9 @@ for (const [name, preset, overrides] of CASES) {
 
 test('progressive growing (hires-quick, 4 → 8) trains exactly as recorded before the refactor', async () => {
   const dir = tmp();
-  const run = await runProgressiveTraining({
+  const run = await runTraining({
     preset: 'hires-quick',
-    overrides: { maxSize: 8, dataLimit: 16, batchSize: 4, stableIterations: 2, fadeIterations: 1, logEvery: 1 },
+    overrides: { maxSize: '8', dataLimit: '16', batchSize: '4', stableIterations: '2', fadeIterations: '1', logEvery: '1', checkpointEvery: '0' },
     outDir: dir,
   });
   try {

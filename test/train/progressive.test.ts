@@ -5,24 +5,26 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../lib/errors';
-import { makeImageDataset } from '../../lib/data/types';
+import { makeImageDataset, type ImageDataset } from '../../lib/data/types';
 import { buildProgressiveModels } from '../../lib/models/progressive';
+import type { Module } from '../../lib/models/types';
+import { CHECKPOINT_FILE, readCheckpointFile, writeCheckpointFile, type StoredTensor, type TrainingCheckpointMeta } from '../../lib/train/checkpoint';
 import type { OptimizerConfig } from '../../lib/train/optimizer';
-import { PRESETS } from '../../lib/train/presets';
+import { PRESETS, resolvePreset } from '../../lib/train/presets';
 import {
-  PROGRESSIVE_PRESETS,
   ProgressiveTrainer,
+  growthAfter,
   growthAt,
+  growthCallbacks,
   growthPhases,
+  growthSchedule,
   growthTotal,
   imagesAtResolution,
   interpolateLatents,
   latentInterpolation,
-  loadProgressiveModels,
-  resolveProgressivePreset,
-  runProgressiveTraining,
-  type ProgressivePreset,
+  stageSeconds,
 } from '../../lib/train/progressive';
+import { loadTrainedModels, runTraining, type MetricsRecord, type RunTrainingOptions } from '../../lib/train/runner';
 
 tf.setBackend('cpu');
 
@@ -144,66 +146,199 @@ test('ProgressiveTrainer: the reconstruction error falls on tiny data (stage 0 a
   data.dispose();
 });
 
-test('runProgressiveTraining: metrics per stage, a snapshot per stage, final checkpoint that reloads', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-prog-'));
-  const ds = makeImageDataset({ name: 'blobs', images: blobs(8, 8, 4), note: 'test blobs', source: 'generated' });
-  const preset = resolveProgressivePreset('hires-quick', { maxSize: 8, width: 1 / 128, latentDim: 4, batchSize: 4, stableIterations: 2, fadeIterations: 2, logEvery: 1 });
-  const progress: number[] = [];
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-prog-'));
+/** hires-quick cut to tiny growing nets (4 channels, z of 4) on 8×8 data: 4×4 → 8×8. */
+const TINY = { maxSize: '8', width: '0.0078125', latentDim: '4', batchSize: '4', logEvery: '1' };
+const blobSet = (n: number, seed: number) => makeImageDataset({ name: 'blobs', images: blobs(n, 8, seed), note: 'test blobs', source: 'generated' });
+const readMetrics = (dir: string) => fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRecord);
+const withoutTime = ({ seconds: _seconds, ...rest }: MetricsRecord) => rest;
+const weights = (models: Record<string, Module | undefined>) =>
+  Object.entries(models).flatMap(([k, m]) => [...m!.trainable(), ...m!.buffers()].map((v) => [`${k}/${v.name}`, Array.from(v.variable.dataSync())] as const));
+
+test('growthAfter: the stage of the last completed iteration; growthSchedule: a progressive preset\'s, UserError for others', () => {
+  const s = { stages: 2, stableIterations: 2, fadeIterations: 2 };
+  assert.deepEqual([0, 1, 2, 3, 4, 6].map((d) => growthAfter(s, d)), [
+    { stage: 0, alpha: 1 },
+    { stage: 0, alpha: 1 },
+    { stage: 0, alpha: 1 },
+    { stage: 1, alpha: 0.5 },
+    { stage: 1, alpha: 1 },
+    { stage: 1, alpha: 1 },
+  ]);
+  assert.deepEqual(growthSchedule(PRESETS['hires-cpu']), { stages: 4, stableIterations: 250, fadeIterations: 100 });
+  assert.equal(growthSchedule(PRESETS['hires-paper']).stages, 9, '4 → 1,024');
+  assert.throws(() => growthSchedule(PRESETS['mnist-quick']), userError(/mnist-quick \(method triangle\) has no growth schedule: use a progressive preset/));
+});
+
+test('runTraining on hires-quick: its length is the growth schedule, a record and a snapshot at every stage end, a checkpoint that reloads at its stage', async () => {
+  const dir = tmp();
+  const ds = blobSet(8, 4);
   const stagesEnded: number[] = [];
+  const resolutions: number[] = [];
+  const growth = growthCallbacks({ snapshots: { n: 3, seed: 11 }, onStageEnd: ({ stage, resolution, trainer }) => void stagesEnded.push(stage, resolution, trainer.iteration) });
   const before = tf.memory().numTensors;
-  const run = await runProgressiveTraining({
-    preset,
+  // logEvery 5: only the stage ends (2, 6) are logged besides iteration 5.
+  const run = await runTraining({
+    preset: 'hires-quick',
+    overrides: { ...TINY, stableIterations: '2', fadeIterations: '2', logEvery: '5' },
     dataset: ds,
     outDir: dir,
     seed: 7,
-    snapshots: { n: 3, seed: 11 },
-    onProgress: (p) => progress.push(p.resolution),
-    onStageEnd: ({ stage }) => {
-      stagesEnded.push(stage);
-    },
+    callbacks: growth.callbacks,
+    onProgress: (p) => resolutions.push(p.metrics.resolution),
   });
   assert.equal(run.summary.status, 'completed');
+  assert.equal(run.summary.method, 'progressive');
+  assert.equal(run.summary.total, 6, 'stage 0: 2 iterations; stage 1: 2 fade-in + 2 stable');
   assert.equal(run.summary.iterations, 6);
-  assert.deepEqual(progress, [4, 4, 8, 8, 8, 8]);
-  assert.deepEqual(stagesEnded, [0, 1]);
-  assert.deepEqual(run.snapshots.map((s) => [s.stage, s.resolution, s.iteration, ...s.images.shape]), [[0, 4, 2, 3, 4, 4, 1], [1, 8, 6, 3, 8, 8, 1]]);
-  const lines = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.stage), [0, 0, 1, 1, 1, 1]);
-  assert.equal(run.summary.stageSeconds.length, 2);
-  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
-  assert.equal(summary.resolution, 8);
-  // The checkpoint rebuilds the same generator at the same stage.
-  const loaded = loadProgressiveModels(dir);
-  assert.equal(loaded.models.stage, 1);
+  assert.deepEqual(resolutions, [4, 4, 8, 8, 8, 8]);
+  assert.deepEqual(stagesEnded, [0, 4, 2, 1, 8, 6]);
+  assert.deepEqual(growth.snapshots.map((s) => [s.stage, s.resolution, s.iteration, ...s.images.shape]), [[0, 4, 2, 3, 4, 4, 1], [1, 8, 6, 3, 8, 8, 1]]);
+  const lines = readMetrics(dir);
+  assert.deepEqual(lines.map((l) => [l.iteration, l.stage, l.alpha, l.resolution]), [[2, 0, 1, 4], [5, 1, 1, 8], [6, 1, 1, 8]]);
+  assert.deepEqual(run.history.map((r) => r.iteration), [2, 5, 6]);
+  const secs = stageSeconds(run.history);
+  assert.equal(secs.length, 2);
+  assert.ok(secs.every((x) => x >= 0));
+  // The checkpoint rebuilds the same generator at the stage it was trained to.
+  const loaded = loadTrainedModels(dir);
+  assert.equal(loaded.preset.method, 'progressive');
+  assert.deepEqual(loaded.models.generator!.outputShape, [8, 8, 1]);
   const a = run.trainer.sample(2, 5);
-  const b = tf.tidy(() => loaded.models.generator.generate(tf.randomNormal([2, 4], 0, 1, 'float32', 5), false));
-  assert.ok(maxAbsDiff(a, b) < 1e-6);
+  const b = tf.tidy(() => loaded.models.generator!.generate(tf.randomNormal([2, 4], 0, 1, 'float32', 5), false));
+  assert.equal(maxAbsDiff(a, b), 0);
   tf.dispose([a, b]);
-  loaded.models.dispose();
+  Object.values(loaded.models).forEach((m) => m!.dispose());
   run.dispose();
+  growth.dispose();
+  assert.equal(tf.memory().numTensors, before, 'networks, optimizers and snapshots are freed (the dataset by its owner)');
   ds.dispose();
-  assert.equal(tf.memory().numTensors, before - 1, 'networks, optimizers and snapshots are freed (and the dataset, by its owner)');
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('runProgressiveTraining: images of the wrong size are a UserError', async () => {
-  const ds = makeImageDataset({ name: 'small', images: tf.zeros([4, 6, 6, 1]), note: '', source: 'generated' });
-  await assert.rejects(runProgressiveTraining({ preset: 'hires-quick', overrides: { maxSize: 8 }, dataset: ds }), userError(/needs images \[N, 8, 8, C\]; small is \[4, 6, 6, 1\]/));
+test('loadTrainedModels of a progressive run stopped in a fade-in: the networks at that stage and α', async () => {
+  const dir = tmp();
+  const ds = blobSet(8, 4);
+  const abort = new AbortController();
+  const run = await runTraining({
+    preset: 'hires-quick',
+    overrides: { ...TINY, stableIterations: '2', fadeIterations: '4' },
+    dataset: ds,
+    outDir: dir,
+    signal: abort.signal,
+    callbacks: { onIteration: ({ iteration }) => void (iteration === 4 && abort.abort()) },
+  });
+  assert.equal(run.summary.status, 'aborted');
+  const loaded = loadTrainedModels(dir);
+  assert.equal(loaded.iteration, 4);
+  // Iterations 1-2 are stage 0; iteration 4 was the second of four fade-in steps of stage 1: α = 2/4.
+  assert.deepEqual(loaded.models.generator!.outputShape, [8, 8, 1]);
+  const a = run.trainer.sample(2, 5);
+  const b = tf.tidy(() => loaded.models.generator!.generate(tf.randomNormal([2, 4], 0, 1, 'float32', 5), false));
+  assert.equal(maxAbsDiff(a, b), 0, 'the same fade (α = 0.5) as the trainer after its last step');
+  assert.equal((run.trainer as ProgressiveTrainer).alpha, 0.5);
+  tf.dispose([a, b]);
+  Object.values(loaded.models).forEach((m) => m!.dispose());
+  run.dispose();
   ds.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('progressive presets: the three scales, strict typed overrides', () => {
-  for (const s of ['quick', 'cpu', 'paper']) assert.equal(PROGRESSIVE_PRESETS[`hires-${s}`].scale, s);
-  assert.equal(PROGRESSIVE_PRESETS['hires-paper'].maxSize, 1024);
-  assert.equal(PROGRESSIVE_PRESETS['hires-paper'].latentDim, 512);
-  const p = resolveProgressivePreset('hires-cpu', { batchSize: 8, klReduction: 'sum' });
+for (const [where, stopAt] of [
+  ['at the boundary of stages 0 and 1', 2],
+  ['in the middle of the fade-in of stage 1', 4],
+  ['in stage 1, then across the boundary to stage 2', 6],
+] as const) {
+  test(`--resume of a progressive run stopped ${where} gives bit-identical weights and metrics`, async () => {
+    const full = tmp();
+    const half = tmp();
+    const ds = makeImageDataset({ name: 'blobs', images: blobs(8, 16, 4), note: 'test blobs', source: 'generated' });
+    // 4 → 8 → 16: stage 0 is iterations 1-2, stage 1 fades in over 3-5 and is stable over 6-7, stage 2 over 8-10 and 11-12.
+    const opts = (outDir: string): RunTrainingOptions => ({ preset: 'hires-quick', overrides: { ...TINY, maxSize: '16', stableIterations: '2', fadeIterations: '3', lrDecay: '0.9' }, dataset: ds, outDir });
+    const a = await runTraining({ ...opts(full), overrides: { ...opts(full).overrides, checkpointEvery: '3' } });
+    const abort = new AbortController();
+    const b1 = await runTraining({ ...opts(half), signal: abort.signal, callbacks: { onIteration: ({ iteration }) => void (iteration === stopAt && abort.abort()) } });
+    assert.equal(b1.summary.status, 'aborted');
+    assert.equal(b1.summary.iterations, stopAt);
+    b1.dispose();
+    const ckpt = readCheckpointFile<TrainingCheckpointMeta>(path.join(half, 'checkpoint', CHECKPOINT_FILE));
+    assert.ok(ckpt.meta.optimizers.generator.step > 0, 'the stage optimizer\'s state is in the checkpoint');
+    const b2 = await runTraining({ ...opts(half), resume: true });
+    assert.equal(b2.summary.resumedFrom, stopAt);
+    assert.equal(b2.summary.iterations, 12);
+    assert.equal(b2.history[0].iteration, stopAt + 1);
+    assert.deepEqual(weights(b2.models as Record<string, Module | undefined>), weights(a.models as Record<string, Module | undefined>));
+    assert.deepEqual(readMetrics(half).map(withoutTime), readMetrics(full).map(withoutTime));
+    a.dispose();
+    b2.dispose();
+    ds.dispose();
+    fs.rmSync(full, { recursive: true });
+    fs.rmSync(half, { recursive: true });
+  });
+}
+
+test('resuming a progressive run with another growth schedule is refused: the checkpoint belongs to its stage', async () => {
+  const dir = tmp();
+  const ds = blobSet(8, 4);
+  const run = await runTraining({ preset: 'hires-quick', overrides: { ...TINY, stableIterations: '1', fadeIterations: '1' }, dataset: ds, outDir: dir });
+  run.dispose();
+  await assert.rejects(
+    runTraining({ preset: 'hires-quick', overrides: { ...TINY, stableIterations: '3', fadeIterations: '1' }, dataset: ds, outDir: dir, resume: true }),
+    userError(/^cannot resume with stableIterations=3: .* was trained with stableIterations=1/),
+  );
+  ds.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a checkpoint of the old progressive format is a one-line UserError naming the preset to re-train', async () => {
+  const dir = tmp();
+  const file = path.join(dir, 'checkpoint', CHECKPOINT_FILE);
+  fs.mkdirSync(path.dirname(file));
+  // What saveProgressiveModels wrote before issue 14: networks and stage, no optimizer state.
+  const meta = { kind: 'progressive', preset: { ...PRESETS['hires-cpu'] }, modelOptions: { maxSize: 32, seed: 1 }, iteration: 10, stage: 0, alpha: 1, modules: ['generator', 'inference', 'ebm'], savedAt: '' };
+  writeCheckpointFile(file, meta, new Map<string, StoredTensor>());
+  const fix = /old format \(kind 'progressive', without optimizer state\).*: re-train it with dtri train --preset hires-cpu --out DIR$/;
+  assert.throws(() => loadTrainedModels(dir), userError(fix));
+  const ds = makeImageDataset({ name: 'blobs', images: blobs(4, 32, 1), note: '', source: 'generated' });
+  await assert.rejects(runTraining({ preset: 'hires-cpu', dataset: ds, outDir: dir, resume: true }), userError(fix));
+  ds.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('runTraining on a progressive preset: images of the wrong size are a UserError', async () => {
+  const dir = tmp();
+  const ds: ImageDataset = makeImageDataset({ name: 'small', images: tf.zeros([4, 6, 6, 1]), note: '', source: 'generated' });
+  await assert.rejects(
+    runTraining({ preset: 'hires-quick', overrides: { maxSize: '8' }, dataset: ds, outDir: dir }),
+    userError(/dataset fashion-mnist .*has examples of 6×6×1 but the progressive networks of hires-quick take 8×8×1: pass --set maxSize=8/),
+  );
+  ds.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('progressive presets: ordinary presets of method progressive at three scales, validated like every preset', () => {
+  for (const s of ['quick', 'cpu', 'paper']) {
+    const p = PRESETS[`hires-${s}`];
+    assert.equal(p.scale, s);
+    assert.equal(p.method, 'progressive');
+    assert.equal(p.arch, 'progressive');
+  }
+  assert.equal(PRESETS['hires-paper'].maxSize, 1024);
+  assert.equal(PRESETS['hires-paper'].latentDim, 512);
+  const p = resolvePreset('hires-cpu', { batchSize: '8', klReduction: 'sum', maxSize: '64' });
   assert.equal(p.batchSize, 8);
-  assert.equal(PROGRESSIVE_PRESETS['hires-cpu'].batchSize, 16, 'the base preset is unchanged');
-  assert.throws(() => resolveProgressivePreset('hires-huge'), userError(/unknown progressive preset "hires-huge"; valid: hires-quick/));
-  assert.throws(() => resolveProgressivePreset('hires-cpu', { batchsize: 3 } as unknown as Partial<ProgressivePreset>), userError(/unknown key "batchsize"; valid keys: .*batchSize/));
-  assert.throws(() => resolveProgressivePreset('hires-cpu', { name: 'x' }), userError(/name cannot be overridden/));
-  assert.throws(() => resolveProgressivePreset('hires-cpu', { batchSize: 2.5 }), userError(/batchSize must be a non-negative integer, got 2.5/));
-  assert.throws(() => resolveProgressivePreset('hires-cpu', { scaling: 'mine' as 'paper' }), userError(/scaling must be one of paper, authors/));
+  assert.equal(p.maxSize, 64);
+  assert.equal(PRESETS['hires-cpu'].batchSize, 16, 'the base preset is unchanged');
+  assert.throws(() => resolvePreset('hires-huge'), userError(/unknown preset "hires-huge"; valid presets: .*hires-quick/));
+  assert.throws(() => resolvePreset('hires-cpu', { batchsize: '3' }), userError(/unknown key "batchsize".*valid keys: .*stableIterations/));
+  assert.throws(() => resolvePreset('hires-cpu', { fadeIterations: '2.5' }), userError(/fadeIterations must be a whole number/));
+  assert.throws(() => resolvePreset('hires-cpu', { maxSize: '48' }), userError(/maxSize=48 is out of range: maxSize must be a power of two ≥ 4/));
+  assert.throws(() => resolvePreset('hires-cpu', { iterations: '100' }), userError(/the growth schedule sets the length of a progressive run: leave iterations and epochs at 0/));
+  assert.throws(() => resolvePreset('hires-cpu', { imageSize: '16' }), userError(/resizes its data to maxSize: leave imageSize at 0 and set maxSize/));
+  assert.throws(() => resolvePreset('hires-cpu', { occlusion: 'B20' }), userError(/occlusion .* is not supported with progressive growing/));
+  assert.throws(() => resolvePreset('hires-cpu', { method: 'triangle' }), userError(/arch progressive is trained by method progressive only/));
+  assert.throws(() => resolvePreset('mnist-quick', { method: 'progressive' }), userError(/method progressive grows its own networks: set arch=progressive/));
+  assert.throws(() => resolvePreset('mnist-quick', { method: 'progressive', arch: 'progressive', imageSize: '0', epochs: '0', iterations: '0' }), userError(/method progressive needs maxSize/));
   // Texture and dynamic-texture presets are ordinary TrainPresets.
   for (const s of ['quick', 'cpu', 'paper']) {
     assert.equal(PRESETS[`texture-${s}`].arch, 'texture');
