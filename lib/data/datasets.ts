@@ -30,7 +30,8 @@ import { PROCEDURAL_VIDEO_KINDS, loadProceduralVideo } from './procedural-video'
 const SPLIT_STREAM = 0x5b1175;
 const DEFAULT_MAX_BYTES = 6 * 1024 ** 3;
 const SKIMAGE_DATA = '/usr/lib/python3/dist-packages/skimage/data';
-const GIMP_PATTERNS = '/usr/share/gimp/2.0/patterns';
+/** Where Debian's gimp-data puts GIMP's patterns (.pat). */
+export const GIMP_PATTERNS = '/usr/share/gimp/2.0/patterns';
 export const SKIMAGE_TEXTURES = ['brick', 'grass', 'gravel'] as const;
 
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

@@ -13,8 +13,9 @@ import { readMetricsJsonl } from '../viz/report';
 import type { MetricsRecord } from '../train/runner';
 import { chromiumAvailable, exportFigure } from '../viz/export';
 import { figureTitle, type PlotlyFigure } from '../viz/plotly';
-import { runTraining, type TrainingRun } from '../train/runner';
+import { runTraining, type TrainingCallbacks, type TrainingRun } from '../train/runner';
 import { PRESETS } from '../train/presets';
+import type { ImageDataset } from '../data/types';
 import { projectRoot, SCALES, startNotebook, type NotebookResults, type NotebookSession, type ResultRow, type Scale } from '../notebook/session';
 
 type Cell = string | number | boolean | null | undefined;
@@ -34,7 +35,7 @@ export interface ExperimentContext {
    * Trains `preset` into runsDir/<preset>, or reloads the finished run there (a run stopped early
    * continues). The caller disposes the run.
    */
-  train(preset: string, label?: string): Promise<TrainingRun>;
+  train(preset: string, label?: string, opts?: ExperimentTrainOptions): Promise<TrainingRun>;
   /** A PNG (sample grid, reconstructions, graph): shown inline, or written to figuresDir/<file>.png. */
   image(png: Uint8Array, caption: string, file: string): void;
   /** A plotly figure: interactive inline; headless figuresDir/<file>.svg (.json where no Chromium renders it). */
@@ -44,6 +45,18 @@ export interface ExperimentContext {
   say(line: string): void;
   /** notebooks/results/<name>.json (DTRI_RESULTS_DIR overrides); returns its path. */
   writeResults(r: Omit<NotebookResults, 'notebook' | 'preset' | 'backend' | 'date' | 'seconds'>): string;
+}
+
+export interface ExperimentTrainOptions {
+  /** The runner's per-iteration / per-epoch hooks (snapshots during training). */
+  callbacks?: TrainingCallbacks;
+  /**
+   * Train from scratch even where a finished run exists (for recipes whose figures come from the
+   * callbacks, which a reloaded run never calls). Default false.
+   */
+  retrain?: boolean;
+  /** Train on these examples instead of loading the preset's dataset (not disposed by the run). */
+  dataset?: ImageDataset;
 }
 
 export interface StartExperimentOptions {
@@ -77,14 +90,17 @@ export async function startExperiment(name: string, opts: StartExperimentOptions
     runsDir,
     figuresDir,
     elapsed: () => session.elapsed(),
-    async train(preset, label) {
+    async train(preset, label, trainOpts = {}) {
       if (!PRESETS[preset]) throw new UserError(`experiment ${name}: no preset "${preset}" (dtri presets lists them)`);
       const progress = progressDisplay({ label: label ?? preset });
       const outDir = path.join(runsDir, preset);
       const run = await runTraining({
         preset,
         outDir,
-        resume: true,
+        resume: !trainOpts.retrain,
+        existingRun: 'overwrite',
+        callbacks: trainOpts.callbacks,
+        dataset: trainOpts.dataset,
         onProgress: (p) => progress.update(shown ? { ...p, metrics: Object.fromEntries(Object.entries(p.metrics).filter(([k]) => shown.includes(k))) } : p),
       });
       const reused = run.summary.resumedFrom !== null && run.summary.resumedFrom >= run.summary.total;

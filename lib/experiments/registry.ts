@@ -5,8 +5,12 @@ import { TEST_RECONSTRUCTION } from './reconstruction';
 import { INCOMPLETE_DATA } from './incomplete';
 import { ENERGY_LANDSCAPE } from './landscape';
 import { LARGE_SCALE } from './large-scale';
+import { TOY_TRIANGLE } from './toy2d';
+import { HIGH_RESOLUTION } from './high-resolution';
+import { TEXTURE_SYNTHESIS } from './textures';
+import { DYNAMIC_TEXTURE } from './dynamic-texture';
 
-export const EXPERIMENTS: readonly ExperimentInfo[] = [OBJECT_GENERATION, LARGE_SCALE, TEST_RECONSTRUCTION, ENERGY_LANDSCAPE, INCOMPLETE_DATA];
+export const EXPERIMENTS: readonly ExperimentInfo[] = [TOY_TRIANGLE, OBJECT_GENERATION, LARGE_SCALE, HIGH_RESOLUTION, TEXTURE_SYNTHESIS, DYNAMIC_TEXTURE, TEST_RECONSTRUCTION, ENERGY_LANDSCAPE, INCOMPLETE_DATA];
 
 export function experimentNames(): string[] {
   return EXPERIMENTS.map((e) => e.name);

@@ -1,5 +1,5 @@
 /**
- * A learned 2-D landscape against the known modes of a toy mixture (notebook 00, test/train/toy2d-learns):
+ * A learned 2-D landscape against the known modes of a toy mixture (notebook 00 through lib/experiments/toy2d.ts, test/experiments/toy2d.test.ts):
  * do generator samples cover every mode, and does E = −f have a local minimum near every mode? Plus the
  * energy on a regular grid, for contour plots. The divergence-triangle paper has no 2-D experiment; these
  * are the checks the mode-collapse literature uses (samples within a radius of a mode count as hitting it).

@@ -118,3 +118,109 @@ export function nearestNeighbourMse(x: tf.Tensor, reference: tf.Tensor): { mse: 
     dist.dispose();
   }
 }
+
+/** Where a sample's Gram distance to its one training image stands (see textureStatistics). */
+export interface TextureStatistics {
+  /** Mean Gram distance of the samples to the training image. */
+  samples: number;
+  /** Between the halves of the training image (left/right and top/bottom, averaged): its own variation. */
+  halves: number;
+  /** Of Gaussian noise with the image's per-channel mean and standard deviation: no structure at all. */
+  noise: number;
+  /** Mean per-pixel MSE of each sample to the training image (≈ 0 would be a copy). */
+  copyMse: number;
+}
+
+/**
+ * The texture experiments' measure with its two references: the samples' Gram distance to the single
+ * training image, the distance between the image's own halves (what a good sample approaches) and that
+ * of matched noise (what a structureless one scores), and the copy check.
+ * @param samples [N, H, W, C] @param original [1, H, W, C] (neither disposed)
+ */
+export function textureStatistics(samples: tf.Tensor, original: tf.Tensor, opts: TextureGramOptions & { noiseSeed?: number } = {}): TextureStatistics {
+  checkImages(original, 'textureStatistics');
+  if (original.shape[0] !== 1) throw new UserError(`textureStatistics: pass the one training image [1, H, W, C], got [${original.shape.join(', ')}]`);
+  const [, h, w] = original.shape as number[];
+  const [hh, hw] = [Math.floor(h / 2), Math.floor(w / 2)];
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  const parts = [
+    tf.slice(original, [0, 0, 0, 0], [1, h, hw, -1]),
+    tf.slice(original, [0, 0, w - hw, 0], [1, h, hw, -1]),
+    tf.slice(original, [0, 0, 0, 0], [1, hh, w, -1]),
+    tf.slice(original, [0, h - hh, 0, 0], [1, hh, w, -1]),
+  ];
+  const noise = tf.tidy(() => {
+    const m = tf.moments(original, [0, 1, 2]);
+    return tf.add(m.mean, tf.mul(tf.sqrt(m.variance), tf.randomNormal(original.shape, 0, 1, 'float32', opts.noiseSeed ?? 5)));
+  });
+  try {
+    return {
+      samples: mean(gramDistance(samples, original, opts)),
+      halves: mean([gramDistance(parts[0], parts[1], opts)[0], gramDistance(parts[2], parts[3], opts)[0]]),
+      noise: gramDistance(noise, original, opts)[0],
+      copyMse: mean(nearestNeighbourMse(samples, original).mse),
+    };
+  } finally {
+    tf.dispose([...parts, noise]);
+  }
+}
+
+/** A dynamic texture's measures (see videoStatistics). */
+export interface VideoStatistics {
+  /** Mean per-pixel MSE from each generated frame to its nearest training frame (≈ 0: replayed frames). */
+  nearestFrameMse: number;
+  /** Mean |x_{t+1} − x_t| of the generated clips (0 = frozen). */
+  motionGenerated: number;
+  /** The same of the training clips. */
+  motionTraining: number;
+  /** Gram distance of generated frames to the training frames. */
+  gramGenerated: number;
+  /** Of the first half of the training frames to the second: the clip's own variation. */
+  gramHalves: number;
+  /** Of frame-matched Gaussian noise: no structure. */
+  gramNoise: number;
+}
+
+/** Mean |x_{t+1} − x_t| over clips [N, T, H, W, C]. */
+export function motionEnergy(video: tf.Tensor): number {
+  if (video.rank !== 5 || video.shape[1]! < 2) throw new UserError(`motionEnergy: clips must be [N, T ≥ 2, H, W, C], got [${video.shape.join(', ')}]`);
+  const t = video.shape[1]!;
+  return tf.tidy(() => tf.mean(tf.abs(tf.sub(tf.slice(video, [0, 1], [-1, t - 1]), tf.slice(video, [0, 0], [-1, t - 1])))).dataSync()[0]);
+}
+
+/**
+ * §4.1.5's measures of generated clips against the training clip(s): nearest-frame MSE, motion energy,
+ * and the frames' Gram distance with its two references (halves of the training frames, matched noise).
+ * @param generated [N, T, H, W, C] @param training [M, T, H, W, C] (neither disposed)
+ * @param opts.gramStride use every k-th frame for the (convolution-heavy) Gram statistics (default 1)
+ */
+export function videoStatistics(generated: tf.Tensor, training: tf.Tensor, opts: TextureGramOptions & { gramStride?: number; noiseSeed?: number } = {}): VideoStatistics {
+  if (generated.rank !== 5 || training.rank !== 5) throw new UserError(`videoStatistics: clips must be [N, T, H, W, C], got [${generated.shape.join(', ')}] and [${training.shape.join(', ')}]`);
+  const stride = opts.gramStride ?? 1;
+  if (!(Number.isInteger(stride) && stride >= 1)) throw new UserError(`videoStatistics: gramStride must be a positive integer, got ${stride}`);
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  const flat = (v: tf.Tensor) => tf.reshape(v, [-1, ...v.shape.slice(2)]);
+  const strided = (frames: tf.Tensor) => tf.gather(frames, Array.from({ length: Math.ceil(frames.shape[0] / stride) }, (_, i) => i * stride));
+  const [gen, train] = [flat(generated), flat(training)];
+  const [genSub, trainSub] = [strided(gen), strided(train)];
+  const half = Math.floor(trainSub.shape[0] / 2);
+  if (half < 1) throw new UserError(`videoStatistics: ${trainSub.shape[0]} training frame(s) after the stride of ${stride}; lower gramStride`);
+  const first = tf.slice(trainSub, 0, half);
+  const second = tf.slice(trainSub, half, half);
+  const noise = tf.tidy(() => {
+    const m = tf.moments(trainSub, [0, 1, 2]);
+    return tf.add(m.mean, tf.mul(tf.sqrt(m.variance), tf.randomNormal(trainSub.shape, 0, 1, 'float32', opts.noiseSeed ?? 5)));
+  });
+  try {
+    return {
+      nearestFrameMse: mean(nearestNeighbourMse(gen, train).mse),
+      motionGenerated: motionEnergy(generated),
+      motionTraining: motionEnergy(training),
+      gramGenerated: mean(gramDistance(genSub, trainSub, opts)),
+      gramHalves: mean(gramDistance(first, second, opts)),
+      gramNoise: mean(gramDistance(noise, trainSub, opts)),
+    };
+  } finally {
+    tf.dispose([gen, train, genSub, trainSub, first, second, noise]);
+  }
+}

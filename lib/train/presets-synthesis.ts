@@ -2,8 +2,10 @@
  * Presets of the synthesis experiments of the divergence-triangle paper:
  *   §4.1.3 high resolution (progressive growing): `hires-<scale>`, method 'progressive' (lib/train/progressive.ts):
  *          networks that grow 4×4 → maxSize, a run whose length is its growth schedule;
- *   §4.1.4 textures: `texture-<scale>`, one model per texture image (pick it with dataset=texture:<name>);
- *   §4.1.5 dynamic textures: `dyntex-<scale>`, one model per clip (dataset=procedural-video:<kind> or dyntex).
+ *   §4.1.4 textures: `texture-<scale>`, one model per texture image (pick it with dataset=texture:<name>), and
+ *          `texture-<name>-<scale>` for each texture experiment 04 trains (TEXTURE_NAMES);
+ *   §4.1.5 dynamic textures: `dyntex-<scale>`, one model per clip (dataset=procedural-video:<kind> or dyntex),
+ *          and `dyntex-real-paper`, the paper scale on the first DynTex clip (when the user provides DynTex).
  *
  * The authors' optimizer settings come in as an argument (presets.ts owns them); this file imports only
  * types, so presets.ts can spread its lists into PRESET_LIST without an import cycle.
@@ -12,7 +14,10 @@
  * per-epoch learning-rate decay (×0.998) would shrink the rates ×0.13 every 1,000 iterations; it is off
  * (lrDecay 1) in these presets.
  */
+import * as path from 'node:path';
+import { GIMP_PATTERNS } from '../data/datasets';
 import type { MethodBase, PresetArch, PresetScale, TrainPreset } from './presets';
+import { COMPARISON_THETA_STEPS } from './presets-notebooks';
 
 const NONE: number[] = [];
 
@@ -97,7 +102,24 @@ function texturePresets(authors: MethodBase): TrainPreset[] {
       logEvery: 50,
     },
   ];
-  return singleExampleFamily(authors, { prefix: 'texture', dataset: 'texture:brick', dataLimit: 0, arch: 'texture', latentDim: 5 }, rows);
+  const family = singleExampleFamily(authors, { prefix: 'texture', dataset: 'texture:brick', dataLimit: 0, arch: 'texture', latentDim: 5 }, rows);
+  const perTexture = TEXTURE_NAMES.flatMap((name) =>
+    family.map((p) => ({ ...p, name: texturePresetName(name, p.scale), dataset: textureDataset(name), description: p.description.replace(/^one texture image( \([^)]*\))?/, `texture ${name}`) })),
+  );
+  return [...family, ...perTexture];
+}
+
+/** The textures experiment 04 trains, one model each: scikit-image's three photographs and one colour GIMP pattern. */
+export const TEXTURE_NAMES = ['brick', 'grass', 'gravel', 'stone33'] as const;
+export type TextureName = (typeof TEXTURE_NAMES)[number];
+
+export function texturePresetName(name: TextureName, scale: PresetScale): string {
+  return `texture-${name}-${scale}`;
+}
+
+/** The loadDataset name of a texture: scikit-image's by name, the GIMP pattern by its file (Debian's gimp-data). */
+export function textureDataset(name: TextureName): string {
+  return name === 'stone33' ? `texture:${path.join(GIMP_PATTERNS, 'Stone', 'stone33.pat')}` : `texture:${name}`;
 }
 
 /**
@@ -136,7 +158,9 @@ function dyntexPresets(authors: MethodBase): TrainPreset[] {
       logEvery: 25,
     },
   ];
-  return singleExampleFamily(authors, { prefix: 'dyntex', dataset: 'procedural-video:waves', dataLimit: 1, arch: 'dyntex', latentDim: 10 }, rows);
+  const family = singleExampleFamily(authors, { prefix: 'dyntex', dataset: 'procedural-video:waves', dataLimit: 1, arch: 'dyntex', latentDim: 10 }, rows);
+  const paper = family.find((p) => p.scale === 'paper')!;
+  return [...family, { ...paper, name: 'dyntex-real-paper', dataset: 'dyntex', description: paper.description.replace('one clip', 'the first DynTex clip (data/README.md says how to get DynTex)') }];
 }
 
 /** The high-resolution, texture and dynamic-texture presets, in display order (spread into presets.ts's PRESET_LIST). */
@@ -156,7 +180,7 @@ function progressivePresets(authors: MethodBase): TrainPreset[] {
   // run away at 16×16 and 32×32 and the samples collapse to one shape (measured); 5e-5 keeps the EBM learning
   // (|E| grows to tens) with diverse samples. `paper` keeps the authors' rates.
   const smallScale = { lrEbm: authors.lrEbm / 2 };
-  return [
+  const presets: TrainPreset[] = [
     {
       ...common,
       ...smallScale,
@@ -209,4 +233,11 @@ function progressivePresets(authors: MethodBase): TrainPreset[] {
       logEvery: 50,
     },
   ];
+  // Trained as experiment 01's triangle is (the paper's scaling, Algorithm 1's several θ-steps); the
+  // control `hires-1step-<scale>` differs in the θ-steps only.
+  const trained = presets.map((p) => ({ ...p, scaling: 'paper' as const, generatorSteps: COMPARISON_THETA_STEPS, description: `${p.description}; the paper's scaling, ${COMPARISON_THETA_STEPS} θ-steps per iteration` }));
+  const controls = trained
+    .filter((p) => p.scale !== 'paper')
+    .map((p) => ({ ...p, name: p.name.replace('hires-', 'hires-1step-'), generatorSteps: 1, description: p.description.replace(`${COMPARISON_THETA_STEPS} θ-steps per iteration`, '1 θ-step per iteration (the control)') }));
+  return [...trained, ...controls];
 }

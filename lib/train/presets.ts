@@ -371,7 +371,7 @@ const ABP_BASE = { ...AUTHORS_TRIANGLE, method: 'abp', scaling: 'paper', sigma: 
 
 /**
  * 2-D toy data: small MLPs and larger learning rates. Two departures from the image presets, both
- * found necessary on the ring (see the report in test/train/toy2d.test.ts): x̃ is sampled from
+ * found necessary on the ring (see the report in test/experiments/toy2d.test.ts): x̃ is sampled from
  * p_θ(x|z) = N(g(z), σ²I) as Algorithm 1 line 4 says (the authors' image code uses g(z)), so the EBM
  * sees samples on every side of a mode and carves a minimum of −f there; and σ = 0.4 (recon weight
  * 1/(2σ²) ≈ 3), so the energy term is not drowned by the reconstruction in the generator's Adam step.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../lib/errors';
-import { gramDistance, nearestNeighbourMse, textureFilters, textureGram } from '../../lib/metrics/texture';
+import { gramDistance, nearestNeighbourMse, textureFilters, textureGram, textureStatistics, motionEnergy, videoStatistics } from '../../lib/metrics/texture';
 
 tf.setBackend('cpu');
 
@@ -104,4 +104,43 @@ test('nearestNeighbourMse: closed form and the index of the nearest reference', 
   assert.ok(Math.abs(mse[0] - 0.01) < 1e-5 && Math.abs(mse[1] - 0.04) < 1e-5, `${mse}`);
   assert.throws(() => nearestNeighbourMse(x, tf.zeros([1, 4, 4, 1])), userError(/differ/));
   tf.dispose([ref, x]);
+});
+
+test('textureStatistics: a stationary texture\'s halves sit far below matched noise; shifted copies score near the halves; copies are caught', () => {
+  const original = stripes(32, 8);
+  const shifted = tf.concat([stripes(32, 8, 3), stripes(32, 8, 5)]);
+  const before = tf.memory().numTensors;
+  const s = textureStatistics(shifted, original);
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(s.halves < 0.2 * s.noise, `halves ${s.halves} vs noise ${s.noise}`);
+  assert.ok(s.samples < 0.2 * s.noise, `shifted stripes ${s.samples} vs noise ${s.noise}`);
+  assert.ok(s.copyMse > 0.1, `shifted stripes are not copies: MSE ${s.copyMse}`);
+  const copy = textureStatistics(original, original);
+  assert.ok(copy.samples < 1e-6 && copy.copyMse < 1e-9);
+  assert.throws(() => textureStatistics(shifted, shifted), userError(/one training image \[1, H, W, C\]/));
+  tf.dispose([original, shifted]);
+});
+
+/** [1, T, size, size, 1] stripes moving by `speed` pixels per frame. */
+function movingStripes(frames: number, size: number, period: number, speed: number): tf.Tensor {
+  return tf.tidy(() => tf.expandDims(tf.concat(Array.from({ length: frames }, (_, t) => stripes(size, period, speed * t))), 0));
+}
+
+test('motionEnergy and videoStatistics: frozen clips have no motion, moving ones the training rate; replays are caught; no tensor leak', () => {
+  const train = movingStripes(8, 24, 8, 1);
+  const frozen = tf.tidy(() => tf.tile(tf.slice(train, [0, 0], [1, 1]), [1, 8, 1, 1, 1]));
+  const moving = movingStripes(8, 24, 8, 1);
+  assert.equal(motionEnergy(frozen), 0);
+  assert.ok(motionEnergy(moving) > 0.1);
+  const before = tf.memory().numTensors;
+  const replay = videoStatistics(moving, train, { gramStride: 2 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(replay.nearestFrameMse < 1e-9, 'the same clip replays training frames');
+  assert.ok(Math.abs(replay.motionGenerated - replay.motionTraining) < 1e-6);
+  assert.ok(replay.gramGenerated < 0.3 * replay.gramNoise && replay.gramHalves < 0.3 * replay.gramNoise, JSON.stringify(replay));
+  const f = videoStatistics(frozen, train);
+  assert.equal(f.motionGenerated, 0);
+  assert.throws(() => videoStatistics(tf.zeros([1, 2, 4, 4, 1]), tf.zeros([1, 2, 4, 4, 1]), { gramStride: 4 }), userError(/lower gramStride/));
+  assert.throws(() => motionEnergy(tf.zeros([2, 4, 4, 1])), userError(/\[N, T ≥ 2, H, W, C\]/));
+  tf.dispose([train, frozen, moving]);
 });
