@@ -195,7 +195,7 @@ function comparisonFamily(src: NotebookPresetSources): TrainPreset[] {
 }
 
 /** Iterations of the large-scale experiment's cpu presets (the triangle and its 1-θ-step control alike). */
-export const LARGE_CPU_ITERATIONS = 600;
+export const LARGE_CPU_ITERATIONS = 400;
 
 /** Iterations of the landscape experiment's cpu presets. */
 export const LANDSCAPE_CPU_ITERATIONS = 800;
