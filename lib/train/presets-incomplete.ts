@@ -15,7 +15,7 @@
  */
 import { OCCLUSION_KINDS, type OcclusionKind } from '../data/masks';
 import type { ScalingName } from '../objectives/scaling';
-import type { MethodBase, PresetScale, TrainPreset } from './presets';
+import type { MethodBase, PresetScale, PresetDraft, TrainPreset } from './presets';
 import { mnistNetworks } from './presets-notebooks';
 
 export type IncompleteMethod = 'triangle' | 'vae' | 'abp';
@@ -32,7 +32,7 @@ export interface IncompletePresetSources {
   /** the divergence triangle with the authors' settings; the VAE and ABP take its optimizers */
   triangle: MethodBase;
   /** ABP's Langevin inference (its σ is replaced by the scaling's) */
-  abp: Pick<TrainPreset, 'langevinSteps' | 'langevinDelta' | 'abpPersistent'>;
+  abp: Pick<PresetDraft, 'langevinSteps' | 'langevinDelta' | 'abpPersistent'>;
 }
 
 /** 'MB10' → 'mb10', 'P.5' → 'p5': the mask as it appears in preset names. */
@@ -72,15 +72,15 @@ const SCHEDULES: readonly IncompleteSchedule[] = [
 
 
 /** Every preset of experiment 08, in display order (spread into presets.ts's PRESET_LIST). */
-export function incompletePresets(src: IncompletePresetSources): TrainPreset[] {
-  const base: Record<IncompleteVariant, MethodBase & Partial<TrainPreset>> = {
+export function incompletePresets(src: IncompletePresetSources): PresetDraft[] {
+  const base: Record<IncompleteVariant, MethodBase & Partial<PresetDraft>> = {
     triangle: { ...src.triangle, generatorSteps: INCOMPLETE_THETA_STEPS },
     'triangle-1step': { ...src.triangle, generatorSteps: 1 },
     vae: { ...src.triangle, method: 'vae' },
     // only the Langevin fields: ABP_BASE's σ = 0.3 would weigh its likelihood 5.6× the others'
     abp: { ...src.triangle, method: 'abp', langevinSteps: src.abp.langevinSteps, langevinDelta: src.abp.langevinDelta, abpPersistent: src.abp.abpPersistent },
   };
-  const out: TrainPreset[] = [];
+  const out: PresetDraft[] = [];
   for (const scaling of ['paper', 'authors'] as const) {
     for (const method of INCOMPLETE_VARIANTS) {
       for (const mask of OCCLUSION_KINDS) {

@@ -20,10 +20,10 @@
  * with the native backend: narrow nets, a few hundred iterations), paper (Table 6 networks, batch 100).
  * presets.ts passes the latent-EBM base in, so this file imports only types from it (no import cycle).
  */
-import type { MethodBase, PresetScale, TrainPreset } from './presets';
+import type { MethodBase, PresetScale, PresetDraft, TrainPreset } from './presets';
 
 /** presets.ts's LATENT_EBM_BASE: the method, optimizer and objective fields of the authors' latent-EBM code. */
-export type LatentEbmBase = MethodBase & Pick<TrainPreset, 'spectralNorm' | 'inferenceRule'>;
+export type LatentEbmBase = MethodBase & Pick<PresetDraft, 'spectralNorm' | 'inferenceRule'>;
 
 /** The three models of every experiment. */
 export type LatentVariant = 'ours' | 'ours-plus' | 'vae';
@@ -95,7 +95,7 @@ const NONE: number[] = [];
 const ALL_BUT = (digit: number) => [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].filter((d) => d !== digit);
 
 /** The method fields of one variant, from the latent-EBM base. */
-function variantFields(base: LatentEbmBase, variant: LatentVariant): Partial<TrainPreset> & Pick<TrainPreset, 'method' | 'scaling'> {
+function variantFields(base: LatentEbmBase, variant: LatentVariant): Partial<PresetDraft> & Pick<PresetDraft, 'method' | 'scaling'> {
   switch (variant) {
     case 'ours':
       return { ...base, inferenceRule: 'eq15' };
@@ -134,7 +134,7 @@ function build(
   r: ScaleRow,
   data: string,
   arch: { arch: 'mnist' | 'cifar' | 'celeba'; imageSize: number; table: string } = { arch: 'mnist', imageSize: 0, table: 'Table 6' },
-): TrainPreset {
+): PresetDraft {
   return {
     ...variantFields(base, variant),
     name,
@@ -157,8 +157,8 @@ function build(
 }
 
 /** The latent-EBM notebooks' presets, in display order (spread into presets.ts's PRESET_LIST). */
-export function latentNotebookPresets(src: { latentEbm: LatentEbmBase }): TrainPreset[] {
-  const out: TrainPreset[] = [];
+export function latentNotebookPresets(src: { latentEbm: LatentEbmBase }): PresetDraft[] {
+  const out: PresetDraft[] = [];
   for (const dataset of ['mnist', 'fashion-mnist']) {
     for (const variant of LATENT_VARIANTS) {
       for (const r of generationRows(dataset)) {

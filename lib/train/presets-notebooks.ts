@@ -12,10 +12,10 @@
  * presets.ts passes its builder and bases in (this file imports only types from it), so presets.ts can
  * spread the list into PRESET_LIST without an import cycle.
  */
-import type { MethodBase, PresetScale, TrainPreset } from './presets';
+import type { MethodBase, PresetScale, PresetDraft, TrainPreset } from './presets';
 
 /** presets.ts's `mnistFamily`: quick/cpu/paper presets of one method on one 28×28 dataset (Table 6 networks). */
-export type MnistFamilyBuilder = (prefix: string, dataset: string, base: MethodBase, what: string) => TrainPreset[];
+export type MnistFamilyBuilder = (prefix: string, dataset: string, base: MethodBase, what: string) => PresetDraft[];
 
 export interface NotebookPresetSources {
   /** the divergence triangle with the authors' settings */
@@ -48,7 +48,7 @@ interface LargeScaleRow {
  * control `<prefix>-large-1step-<scale>`.
  * @param paperEpochs epochs of the paper-scale preset (the paper gives no schedule: our choice)
  */
-function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: string, paperEpochs: number, cpuLimit: number, triangle: MethodBase, thetaSteps = COMPARISON_THETA_STEPS): TrainPreset[] {
+function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: string, paperEpochs: number, cpuLimit: number, triangle: MethodBase, thetaSteps = COMPARISON_THETA_STEPS): PresetDraft[] {
   const table = imageSize === 32 ? 'Table 5' : 'Table 4';
   const rows: LargeScaleRow[] = [
     {
@@ -111,7 +111,7 @@ function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: 
 }
 
 /** The data and network fields every 28×28 experiment preset shares (Table 6 networks, 100 latent dims). */
-export function mnistNetworks(dataset: string): Pick<TrainPreset, 'dataset' | 'imageSize' | 'classes' | 'hidden' | 'arch' | 'latentDim'> {
+export function mnistNetworks(dataset: string): Pick<PresetDraft, 'dataset' | 'imageSize' | 'classes' | 'hidden' | 'arch' | 'latentDim'> {
   return { dataset, imageSize: 0, classes: [], hidden: [], arch: 'mnist', latentDim: 100 };
 }
 
@@ -160,14 +160,14 @@ export function comparisonPresetName(dataset: string, method: ComparisonMethod, 
   return `${dataset}-${method}-${scaling}-scaling-${scale}`;
 }
 
-function comparisonFamily(src: NotebookPresetSources): TrainPreset[] {
+function comparisonFamily(src: NotebookPresetSources): PresetDraft[] {
   const base: Record<ComparisonMethod, MethodBase> = {
     triangle: { ...src.triangle, generatorSteps: COMPARISON_THETA_STEPS },
     vae: { ...src.triangle, method: 'vae' },
     'wake-sleep': { ...src.triangle, method: 'wake-sleep' },
   };
   const rows = mnistScaleRows({ width: 0.125, iterations: COMPARISON_CPU_ITERATIONS, checkpointEvery: 400 });
-  const out: TrainPreset[] = [];
+  const out: PresetDraft[] = [];
   for (const dataset of COMPARISON_DATASETS) {
     for (const scaling of ['paper', 'authors'] as const) {
       for (const method of COMPARISON_METHODS) {
@@ -206,9 +206,9 @@ export const LANDSCAPE_CPU_ITERATIONS = 800;
  * scaling), with Algorithm 1's several θ-steps, which §4.3 names as what keeps minima "not resembling
  * the data" from forming.
  */
-function landscapeFamily(src: NotebookPresetSources): TrainPreset[] {
+function landscapeFamily(src: NotebookPresetSources): PresetDraft[] {
   const rows = mnistScaleRows({ width: 0.25, iterations: LANDSCAPE_CPU_ITERATIONS, checkpointEvery: 250 });
-  const out: TrainPreset[] = [];
+  const out: PresetDraft[] = [];
   for (const [dataset, steps] of [['mnist', COMPARISON_THETA_STEPS], ['fashion-mnist', COMPARISON_THETA_STEPS], ['mnist', 1]] as const) {
     for (const r of rows) {
       const { what, ...sched } = r;
@@ -227,7 +227,7 @@ function landscapeFamily(src: NotebookPresetSources): TrainPreset[] {
 }
 
 /** The notebooks' presets, in display order (spread into presets.ts's PRESET_LIST). */
-export function notebookPresets(src: NotebookPresetSources): TrainPreset[] {
+export function notebookPresets(src: NotebookPresetSources): PresetDraft[] {
   return [
     ...comparisonFamily(src),
     ...landscapeFamily(src),

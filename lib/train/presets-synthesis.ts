@@ -16,7 +16,7 @@
  */
 import * as path from 'node:path';
 import { GIMP_PATTERNS } from '../data/datasets';
-import type { MethodBase, PresetArch, PresetScale, TrainPreset } from './presets';
+import type { MethodBase, PresetArch, PresetScale, PresetDraft, TrainPreset } from './presets';
 import { COMPARISON_THETA_STEPS } from './presets-notebooks';
 
 const NONE: number[] = [];
@@ -44,7 +44,7 @@ interface SingleExampleFamily {
  * One preset per scale row of a family trained on a single example (one texture, one clip): batch 1,
  * one iteration per "epoch", and so no per-epoch learning-rate decay.
  */
-function singleExampleFamily(authors: MethodBase, f: SingleExampleFamily, rows: readonly ScaleRow[]): TrainPreset[] {
+function singleExampleFamily(authors: MethodBase, f: SingleExampleFamily, rows: readonly ScaleRow[]): PresetDraft[] {
   return rows.map((r) => ({
     ...authors,
     name: `${f.prefix}-${r.scale}`,
@@ -72,7 +72,7 @@ function singleExampleFamily(authors: MethodBase, f: SingleExampleFamily, rows: 
  * image), z of 7×7×5, generator 7 → 224 by 4×4 stride-2 transposed convolutions (lib/models 'texture').
  * quick/cpu train at 56×56 / 112×112 (the architecture drops its first layers) with 1/4 of the channels.
  */
-function texturePresets(authors: MethodBase): TrainPreset[] {
+function texturePresets(authors: MethodBase): PresetDraft[] {
   const rows: ScaleRow[] = [
     {
       scale: 'quick',
@@ -128,7 +128,7 @@ export function textureDataset(name: TextureName): string {
  * to a procedural clip (lib/data/procedural-video.ts). quick/cpu keep the paper's clip geometry and thin
  * the channels (1/16, 1/8).
  */
-function dyntexPresets(authors: MethodBase): TrainPreset[] {
+function dyntexPresets(authors: MethodBase): PresetDraft[] {
   const rows: ScaleRow[] = [
     {
       scale: 'quick',
@@ -164,7 +164,7 @@ function dyntexPresets(authors: MethodBase): TrainPreset[] {
 }
 
 /** The high-resolution, texture and dynamic-texture presets, in display order (spread into presets.ts's PRESET_LIST). */
-export function synthesisPresets(authors: MethodBase): TrainPreset[] {
+export function synthesisPresets(authors: MethodBase): PresetDraft[] {
   return [...progressivePresets(authors), ...texturePresets(authors), ...dyntexPresets(authors)];
 }
 
@@ -173,14 +173,14 @@ export function synthesisPresets(authors: MethodBase): TrainPreset[] {
  * 512-dimensional z (PGGAN's networks). Nothing that large is available here: quick/cpu grow
  * Fashion-MNIST (28×28, bilinearly upsampled to 32×32) to 32×32 with thin networks.
  */
-function progressivePresets(authors: MethodBase): TrainPreset[] {
+function progressivePresets(authors: MethodBase): PresetDraft[] {
   // The growth schedule sets the length (iterations and epochs stay 0) and maxSize the data size (imageSize 0).
   const common = { ...authors, method: 'progressive', arch: 'progressive', classes: NONE, hidden: NONE, imageSize: 0, epochs: 0, iterations: 0, spectralNorm: false } as const;
   // quick/cpu halve the EBM's learning rate: with 150 iterations per stage, the authors' 1e-4 let the energies
   // run away at 16×16 and 32×32 and the samples collapse to one shape (measured); 5e-5 keeps the EBM learning
   // (|E| grows to tens) with diverse samples. `paper` keeps the authors' rates.
   const smallScale = { lrEbm: authors.lrEbm / 2 };
-  const presets: TrainPreset[] = [
+  const presets: PresetDraft[] = [
     {
       ...common,
       ...smallScale,

@@ -36,7 +36,8 @@ export type PresetArch = ArchName | 'progressive';
 export const PRESET_ARCHS: readonly PresetArch[] = ['mnist', 'cifar', 'celeba', 'large', 'texture', 'dyntex', 'mlp2d', 'progressive'];
 const ENERGY_FORMS: readonly EnergyForm[] = ['identity', 'softplus', 'tanh', 'sigmoid'];
 
-export interface TrainPreset {
+/** The fields every method's preset has. */
+export interface PresetCommon {
   /** e.g. 'mnist-quick' (not overridable) */
   name: string;
   scale: PresetScale;
@@ -69,10 +70,8 @@ export interface TrainPreset {
   epochs: number;
   /** Total iterations; 0 = epochs × batches per epoch. */
   iterations: number;
-  /** θ-steps per iteration (§4.3: several, so x̃ settles near minima of −f_α). */
+  /** θ-steps per iteration (§4.3: several, so x̃ settles near minima of −f_α); methods without a θ-step of their own ignore it. */
   generatorSteps: number;
-  /** x̃ = g(z) + σe, sampled from p_θ(x|z) as Algorithm 1 line 4; unset/false = g(z), the authors' code. */
-  noisySamples?: boolean;
 
   // Optimizers (Adam per network).
   lrEbm: number;
@@ -94,31 +93,10 @@ export interface TrainPreset {
   klReduction?: DimReduction;
   latentNllWeight?: number;
 
-  // Method-specific options (lib/train/latent-ebm.ts, acd.ts, abp.ts, incomplete.ts); other methods ignore them.
-  /** latent-ebm: q_φ learns by Eq. 15 ("Ours", default) or Eq. 17 ("Ours(+)"). */
-  inferenceRule?: LatentEbmInferenceRule;
-  /** acd: estimator of the generator's entropy H(p_θ) (default 'nearest-neighbour'). */
-  acdEntropy?: AcdEntropyEstimator;
-  /** acd: weight of H(p_θ) in the θ-step (default 1). */
-  acdEntropyWeight?: number;
-  /** acd: σ of π_α's Gaussian reference measure (default none). */
-  acdReferenceStd?: number;
-  /** abp: Langevin steps l per iteration (default 10). */
-  langevinSteps?: number;
-  /** abp: Langevin step δ: drift δ²/2 · ∇log p(z|x), noise δ (default 0.1). */
-  langevinDelta?: number;
-  /** abp: keep each example's z between visits (default true). */
-  abpPersistent?: boolean;
-  /** Learning from incomplete data (divergence-triangle §4.4): occlude every training image ('none' = complete). */
+  /** Learning from incomplete data (divergence-triangle §4.4): occlude every training image ('none' = complete); wraps any trainer. */
   occlusion?: 'none' | OcclusionKind;
   /** Refills K of the recovery after training from occluded images, the same for every method (default 10; lib/train/incomplete.ts). */
   occlusionRefills?: number;
-  /** progressive: final resolution, a power of two ≥ 4 (1,024 in §4.1.3); the data are resized to it. */
-  maxSize?: number;
-  /** progressive: iterations of every stage at α = 1. With fadeIterations it sets the run's length (growthTotal). */
-  stableIterations?: number;
-  /** progressive: fade-in iterations of every stage after the first. */
-  fadeIterations?: number;
 
   // Bookkeeping.
   /** Write the checkpoint every this many iterations (and always at the end); 0 = only at the end. */
@@ -127,6 +105,93 @@ export interface TrainPreset {
   logEvery: number;
   seed: number;
 }
+
+/** The triangle's own option (lib/train/triangle.ts). */
+export interface TriangleFields {
+  /** x̃ = g(z) + σe, sampled from p_θ(x|z) as Algorithm 1 line 4; unset/false = g(z), the authors' code. */
+  noisySamples?: boolean;
+}
+/** lib/train/latent-ebm.ts */
+export interface LatentEbmFields {
+  /** q_φ learns by Eq. 15 ("Ours", default) or Eq. 17 ("Ours(+)"). */
+  inferenceRule?: LatentEbmInferenceRule;
+}
+/** lib/train/acd.ts */
+export interface AcdFields {
+  /** Estimator of the generator's entropy H(p_θ) (default 'nearest-neighbour'). */
+  acdEntropy?: AcdEntropyEstimator;
+  /** Weight of H(p_θ) in the θ-step (default 1). */
+  acdEntropyWeight?: number;
+  /** σ of π_α's Gaussian reference measure (default none). */
+  acdReferenceStd?: number;
+}
+/** lib/train/abp.ts */
+export interface AbpFields {
+  /** Langevin steps l per iteration (default 10). */
+  langevinSteps?: number;
+  /** Langevin step δ: drift δ²/2 · ∇log p(z|x), noise δ (default 0.1). */
+  langevinDelta?: number;
+  /** Keep each example's z between visits (default true). */
+  abpPersistent?: boolean;
+}
+/** lib/train/progressive.ts: the triangle on growing networks, whose length is its growth schedule. */
+export interface ProgressiveFields extends TriangleFields {
+  /** Final resolution, a power of two ≥ 4 (1,024 in §4.1.3); the data are resized to it. */
+  maxSize: number;
+  /** Iterations of every stage at α = 1. With fadeIterations it sets the run's length (growthTotal). */
+  stableIterations: number;
+  /** Fade-in iterations of every stage after the first. */
+  fadeIterations: number;
+}
+
+export type TrianglePreset = PresetCommon & { method: 'triangle' } & TriangleFields;
+export type VaePreset = PresetCommon & { method: 'vae' };
+export type WakeSleepPreset = PresetCommon & { method: 'wake-sleep' };
+export type LatentEbmPreset = PresetCommon & { method: 'latent-ebm' } & LatentEbmFields;
+export type AcdPreset = PresetCommon & { method: 'acd' } & AcdFields;
+export type AbpPreset = PresetCommon & { method: 'abp' } & AbpFields;
+export type ProgressivePreset = PresetCommon & { method: 'progressive' } & ProgressiveFields;
+
+/**
+ * A training preset: one type per method (a discriminated union on `method`), so the compiler rejects a
+ * field on a method that has no use for it (an ACD entropy on a VAE, a growth schedule on an ABP run).
+ */
+export type TrainPreset = TrianglePreset | VaePreset | WakeSleepPreset | LatentEbmPreset | AcdPreset | AbpPreset | ProgressivePreset;
+/** The preset of one method. */
+export type PresetFor<M extends TrainingMethod> = Extract<TrainPreset, { method: M }>;
+
+/** `p` as the preset of `method`, which it must be (the runner's per-method cases call it). */
+export function presetAs<M extends TrainingMethod>(p: TrainPreset, method: M): PresetFor<M> {
+  if (p.method !== method) throw new Error(`internal: preset ${p.name} is of method ${p.method}, not ${method}`);
+  return p as PresetFor<M>;
+}
+
+/** Every method's own fields, optional: what a family builder spreads before its method is fixed. */
+export type AnyMethodFields = TriangleFields & LatentEbmFields & AcdFields & AbpFields & Partial<ProgressiveFields>;
+/**
+ * A preset as a family builder assembles it, for methods known only at run time (one builder makes the
+ * triangle's, the VAE's and ABP's presets alike). PRESET_LIST turns each into a TrainPreset through
+ * validatePreset, which refuses a field on the wrong method.
+ */
+export type PresetDraft = PresetCommon & AnyMethodFields;
+
+/** Every key any preset may have. */
+export type PresetKey = keyof PresetCommon | keyof TriangleFields | keyof LatentEbmFields | keyof AcdFields | keyof AbpFields | keyof ProgressiveFields;
+
+/** The methods each method-specific key belongs to (validatePreset refuses it on any other). */
+export const METHOD_FIELDS: { readonly [K in Exclude<PresetKey, keyof PresetCommon>]-?: readonly TrainingMethod[] } = {
+  noisySamples: ['triangle', 'progressive'],
+  inferenceRule: ['latent-ebm'],
+  acdEntropy: ['acd'],
+  acdEntropyWeight: ['acd'],
+  acdReferenceStd: ['acd'],
+  langevinSteps: ['abp'],
+  langevinDelta: ['abp'],
+  abpPersistent: ['abp'],
+  maxSize: ['progressive'],
+  stableIterations: ['progressive'],
+  fadeIterations: ['progressive'],
+};
 
 /** A number's domain: min ≤ x (min < x when minOpen), x ≤ max (x < max when maxOpen); always finite. */
 interface NumberRange {
@@ -152,7 +217,7 @@ const beta: FieldSpec = { kind: 'number', min: 0, max: 1, maxOpen: true };
 const SEED_MAX = 2 ** 32 - 1;
 
 /** Type and domain of every field; the mapped type forces an entry per TrainPreset key. */
-export const PRESET_FIELDS: { readonly [K in keyof TrainPreset]-?: FieldSpec } = {
+export const PRESET_FIELDS: { readonly [K in PresetKey]-?: FieldSpec } = {
   name: { kind: 'string', fixed: true },
   scale: { kind: 'string', fixed: true },
   description: { kind: 'string', fixed: true },
@@ -225,19 +290,19 @@ export const AUTHORS_TRIANGLE = {
   scaling: 'authors',
   energyForm: 'identity',
   seed: 1,
-} as const satisfies Partial<TrainPreset>;
+} as const satisfies Partial<TrianglePreset>;
 
 /**
  * The optimizer and objective fields a method's base fixes: those of AUTHORS_TRIANGLE, which every base
  * (VAE_BASE, LATENT_EBM_BASE, …) spreads and overrides. The preset builders of the other presets-*.ts
  * files take their bases as this type.
  */
-export type MethodBase = Pick<TrainPreset, keyof typeof AUTHORS_TRIANGLE>;
+export type MethodBase = Pick<PresetCommon, Exclude<keyof typeof AUTHORS_TRIANGLE, 'method'>> & { method: TrainingMethod };
 
 const NO_CLASSES: number[] = [];
 
 /** MNIST-like 28×28 presets of one method on one dataset (Table 6 networks). */
-function mnistFamily(prefix: string, dataset: string, base: Omit<TrainPreset, 'name' | 'scale' | 'description' | 'dataset' | 'dataLimit' | 'imageSize' | 'classes' | 'arch' | 'width' | 'latentDim' | 'batchSize' | 'epochs' | 'iterations' | 'checkpointEvery' | 'logEvery' | 'hidden'>, what: string): TrainPreset[] {
+function mnistFamily(prefix: string, dataset: string, base: Omit<PresetDraft, 'name' | 'scale' | 'description' | 'dataset' | 'dataLimit' | 'imageSize' | 'classes' | 'arch' | 'width' | 'latentDim' | 'batchSize' | 'epochs' | 'iterations' | 'checkpointEvery' | 'logEvery' | 'hidden'>, what: string): PresetDraft[] {
   const common = { ...base, dataset, imageSize: 0, classes: NO_CLASSES, hidden: NO_CLASSES, arch: 'mnist' as const, latentDim: 100 };
   return [
     {
@@ -283,7 +348,7 @@ function mnistFamily(prefix: string, dataset: string, base: Omit<TrainPreset, 'n
 }
 
 /** Presets for data the user provides (CIFAR-10, CelebA): Tables 4–5 networks. */
-function imageFamily(prefix: string, dataset: string, arch: PresetArch, imageSize: number, paperLimit: number, what: string): TrainPreset[] {
+function imageFamily(prefix: string, dataset: string, arch: PresetArch, imageSize: number, paperLimit: number, what: string): PresetDraft[] {
   const common = { ...AUTHORS_TRIANGLE, dataset, imageSize, classes: NO_CLASSES, hidden: NO_CLASSES, arch, latentDim: 100 };
   return [
     {
@@ -397,7 +462,7 @@ const TOY2D_BASE = {
   scaling: 'authors',
   sigma: 0.4,
   noisySamples: true,
-} as const satisfies Partial<TrainPreset>;
+} as const satisfies Partial<TrianglePreset>;
 
 const TOY2D: TrainPreset[] = [
   {
@@ -432,9 +497,17 @@ const TOY2D: TrainPreset[] = [
 
 /** Every preset, in display order. Methods added by other trainers append their lists here. */
 /** 2-D toys of the second trainer's methods, on toy2d-quick's data, networks and schedule. */
-const TOY2D_OTHER_METHODS: TrainPreset[] = [
+/** A preset's fields common to every method: what another method's preset may start from. */
+function commonFields(p: PresetDraft): PresetCommon {
+  const out: Record<string, unknown> = { ...p };
+  for (const key of Object.keys(METHOD_FIELDS)) delete out[key];
+  return out as unknown as PresetCommon;
+}
+const TOY2D_COMMON = commonFields(TOY2D[0]);
+
+const TOY2D_OTHER_METHODS: PresetDraft[] = [
   {
-    ...TOY2D[0],
+    ...TOY2D_COMMON,
     ...LATENT_EBM_BASE,
     name: 'toy2d-latent-ebm-quick',
     seed: 1, // its own measurements (test/train) were made at seed 1, not toy2d-quick's 3
@@ -449,7 +522,7 @@ const TOY2D_OTHER_METHODS: TrainPreset[] = [
     sigma: 0.1,
   },
   {
-    ...TOY2D[0],
+    ...TOY2D_COMMON,
     ...ACD_BASE,
     name: 'toy2d-acd-quick',
     seed: 1, // its own measurements (test/train) were made at seed 1, not toy2d-quick's 3
@@ -465,7 +538,7 @@ const TOY2D_OTHER_METHODS: TrainPreset[] = [
     acdReferenceStd: 1.5,
   },
   {
-    ...TOY2D[0],
+    ...TOY2D_COMMON,
     ...ABP_BASE,
     name: 'toy2d-abp-quick',
     seed: 1, // its own measurements (test/train) were made at seed 1, not toy2d-quick's 3
@@ -480,17 +553,17 @@ const TOY2D_OTHER_METHODS: TrainPreset[] = [
 ];
 
 /** Learning from incomplete MNIST (§4.4 at 28×28: block sides scaled by 28/64), one family per method. */
-function incompleteFamily(method: string, base: Parameters<typeof mnistFamily>[2], what: string): TrainPreset[] {
+function incompleteFamily(method: string, base: Parameters<typeof mnistFamily>[2], what: string): PresetDraft[] {
   return mnistFamily(`mnist-incomplete-${method}`, 'mnist', { ...base, occlusion: 'MB10' }, `${what} learning from MNIST occluded by MB10 (--set occlusion=P.5|P.7|MB10|B20|B30)`);
 }
 
 /** §4.4's setting: 10,000 CelebA images (64×64), occlusion B30 by default; data provided by the user. */
-function celebaIncomplete(method: string, base: Partial<TrainPreset>, what: string): TrainPreset {
+function celebaIncomplete(method: string, base: Partial<PresetDraft>, what: string): PresetDraft {
   const paper = imageFamily('celeba', 'celeba', 'celeba', 64, 10000, what).find((p) => p.scale === 'paper')!;
   return { ...paper, ...base, name: `celeba-incomplete-${method}-paper`, description: `${what} learning from 10,000 CelebA 64×64 images with B30 occlusions (Table 3; --set occlusion=P.5|P.7|MB10|B20|B30)`, occlusion: 'B30' };
 }
 
-export const PRESET_LIST: readonly TrainPreset[] = [
+export const PRESET_LIST: readonly TrainPreset[] = ([
   ...TOY2D,
   ...mnistFamily('mnist', 'mnist', TRIANGLE_BASE, 'divergence triangle'),
   ...mnistFamily('fashion-mnist', 'fashion-mnist', TRIANGLE_BASE, 'divergence triangle'),
@@ -513,7 +586,7 @@ export const PRESET_LIST: readonly TrainPreset[] = [
   celebaIncomplete('vae', VAE_BASE, 'VAE'),
   celebaIncomplete('abp', ABP_BASE, 'ABP'),
   ...incompletePresets({ triangle: TRIANGLE_BASE, abp: ABP_BASE }),
-];
+] as PresetDraft[]).map((p) => validatePreset(p as TrainPreset));
 
 export const PRESETS: Readonly<Record<string, TrainPreset>> = Object.fromEntries(PRESET_LIST.map((p) => [p.name, p]));
 
@@ -554,6 +627,19 @@ function coerce(preset: string, key: string, spec: FieldSpec, raw: string): unkn
 }
 
 /**
+ * `p` without the method-specific fields of methods other than its own (a copy), except `keep`: what a
+ * change of method, or a checkpoint's preset filled from a registry preset of another method, leaves.
+ */
+export function dropOtherMethodsFields<T extends object>(p: T, keep: readonly string[] = []): T {
+  const out = { ...p } as Record<string, unknown>;
+  const method = out.method as TrainingMethod;
+  for (const [key, methods] of Object.entries(METHOD_FIELDS) as [string, readonly TrainingMethod[]][]) {
+    if (!methods.includes(method) && !keep.includes(key)) delete out[key];
+  }
+  return out as unknown as T;
+}
+
+/**
  * A preset with `--set key=value` overrides applied.
  * @param name a key of PRESETS
  * @param overrides field → string value, coerced to the field's type
@@ -571,12 +657,14 @@ export function applyOverrides(preset: TrainPreset, overrides: Record<string, st
   for (const [key, raw] of Object.entries(overrides)) {
     const spec = (PRESET_FIELDS as Record<string, FieldSpec>)[key];
     if (!spec) {
-      const valid = Object.keys(PRESET_FIELDS).filter((k) => !('fixed' in PRESET_FIELDS[k as keyof TrainPreset]));
+      const valid = Object.keys(PRESET_FIELDS).filter((k) => !('fixed' in PRESET_FIELDS[k as PresetKey]));
       throw new UserError(`preset ${preset.name}: unknown key "${key}" in --set ${key}=${raw}; valid keys: ${valid.join(', ')}`);
     }
     out[key] = coerce(preset.name, key, spec, raw);
   }
-  return validatePreset(out as unknown as TrainPreset);
+  // A new method drops the old one's own fields (they meant nothing to it) unless set here too.
+  const kept = out.method !== preset.method ? dropOtherMethodsFields(out, Object.keys(overrides)) : out;
+  return validatePreset(kept as unknown as TrainPreset);
 }
 
 function describeRange(r: NumberRange, integer?: boolean): string {
@@ -629,6 +717,11 @@ export function validatePreset(p: TrainPreset): TrainPreset {
         const never: never = spec;
         throw new Error(`unknown field kind ${JSON.stringify(never)}`);
       }
+    }
+  }
+  for (const [key, methods] of Object.entries(METHOD_FIELDS) as [string, readonly TrainingMethod[]][]) {
+    if (rec[key] !== undefined && !methods.includes(p.method)) {
+      throw new UserError(`preset ${p.name}: ${key} belongs to method ${methods.join(' or ')}, not ${p.method}: remove it or set method=${methods[0]}`);
     }
   }
   checkProgressiveFields(p);

@@ -104,10 +104,10 @@ export function growthAfter(s: GrowthSchedule, done: number): { stage: number; a
  * @throws UserError for a preset of another method
  */
 export function growthSchedule(p: TrainPreset): GrowthSchedule {
-  const { maxSize, stableIterations, fadeIterations } = p;
-  if (p.method !== 'progressive' || maxSize === undefined || stableIterations === undefined || fadeIterations === undefined) {
+  if (p.method !== 'progressive') {
     throw new UserError(`preset ${p.name} (method ${p.method}) has no growth schedule: use a progressive preset (hires-quick, hires-cpu, hires-paper)`);
   }
+  const { maxSize, stableIterations, fadeIterations } = p;
   return { stages: Math.log2(maxSize / 4) + 1, stableIterations, fadeIterations };
 }
 

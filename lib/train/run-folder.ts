@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError, isUserError } from '../errors';
-import type { TrainPreset } from './presets';
+import type { PresetKey, TrainPreset } from './presets';
 
 export const CHECKPOINT_FILE = 'latest.ckpt';
 const LOCK_FILE = '.lock';
@@ -442,7 +442,7 @@ function removeStaleTemps(dir: string): string[] {
  * it (a change would load weights into another model, or record a run that never happened); 'schedule':
  * how training continues from here (length, optimizer, objective weights, logging), allowed with a note.
  */
-export const RESUME_RULES: { readonly [K in keyof TrainPreset]-?: 'identity' | 'schedule' } = {
+export const RESUME_RULES: { readonly [K in PresetKey]-?: 'identity' | 'schedule' } = {
   name: 'identity',
   scale: 'identity',
   description: 'schedule',

@@ -36,7 +36,7 @@ import {
 } from './checkpoint';
 import { checkResumeChanges, RunFolder, type FileWriter } from './run-folder';
 import { NonFiniteError } from './optimizer';
-import { applyOverrides, PRESETS, resolvePreset, validatePreset, type PresetArch, type TrainingMethod, type TrainPreset } from './presets';
+import { applyOverrides, dropOtherMethodsFields, presetAs, PRESETS, resolvePreset, validatePreset, type PresetArch, type PresetFor, type TrainingMethod, type TrainPreset } from './presets';
 import { optimizerConfigFromPreset, type Trainer } from './trainer';
 import { DivergenceTriangleTrainer, type DivergenceTriangleOptions } from './triangle';
 import { VaeTrainer } from './vae';
@@ -75,7 +75,7 @@ export function presetScaling(p: TrainPreset): ObjectiveScaling {
 }
 
 /** Algorithm 1's settings from a preset (the triangle's, and progressive growing's at every stage). */
-function triangleOptions(p: TrainPreset, seed: number): DivergenceTriangleOptions {
+function triangleOptions(p: PresetFor<'triangle' | 'progressive'>, seed: number): DivergenceTriangleOptions {
   return {
     seed,
     scaling: presetScaling(p),
@@ -102,7 +102,7 @@ function methodSpec(method: TrainingMethod): MethodSpec {
     case 'triangle':
       return {
         buildModels: fixedArch((arch, opts) => buildTriangleModels(arch, opts)),
-        createTrainer: (m, p, seed) => new DivergenceTriangleTrainer(need(m.generator, 'generator'), need(m.inference, 'inference'), need(m.ebm, 'ebm'), triangleOptions(p, seed)),
+        createTrainer: (m, p, seed) => new DivergenceTriangleTrainer(need(m.generator, 'generator'), need(m.inference, 'inference'), need(m.ebm, 'ebm'), triangleOptions(presetAs(p, 'triangle'), seed)),
       };
     case 'progressive':
       // modelOptionsFor puts maxSize in imageSize; the networks start at 4×4 and grow to it.
@@ -113,7 +113,7 @@ function methodSpec(method: TrainingMethod): MethodSpec {
         },
         createTrainer: (m, p, seed) => {
           const { stableIterations, fadeIterations } = growthSchedule(p);
-          return new ProgressiveTrainer(progressiveFamily(m), { ...triangleOptions(p, seed), schedule: { stableIterations, fadeIterations } });
+          return new ProgressiveTrainer(progressiveFamily(m), { ...triangleOptions(presetAs(p, 'progressive'), seed), schedule: { stableIterations, fadeIterations } });
         },
         loaded: (m, p, iteration) => {
           const { stage, alpha } = growthAfter(growthSchedule(p), iteration);
@@ -140,7 +140,7 @@ function methodSpec(method: TrainingMethod): MethodSpec {
           new LatentEbmTrainer(need(m.generator, 'generator'), need(m.inference, 'inference'), need(m.latentEbm, 'latentEbm'), {
             seed,
             scaling: presetScaling(p),
-            inferenceRule: p.inferenceRule ?? 'eq15',
+            inferenceRule: presetAs(p, 'latent-ebm').inferenceRule ?? 'eq15',
             generatorSteps: p.generatorSteps,
             optimizers: {
               ebm: optimizerConfigFromPreset(p, 'ebm'),
@@ -152,27 +152,31 @@ function methodSpec(method: TrainingMethod): MethodSpec {
     case 'acd':
       return {
         buildModels: fixedArch((arch, opts) => ({ generator: buildGenerator(arch, opts), ebm: buildEbm(arch, opts) })),
-        createTrainer: (m, p, seed) =>
-          new AcdTrainer(need(m.generator, 'generator'), need(m.ebm, 'ebm'), {
+        createTrainer: (m, preset, seed) => {
+          const p = presetAs(preset, 'acd');
+          return new AcdTrainer(need(m.generator, 'generator'), need(m.ebm, 'ebm'), {
             seed,
             entropy: p.acdEntropy,
             entropyWeight: p.acdEntropyWeight,
             referenceStd: p.acdReferenceStd,
             generatorSteps: p.generatorSteps,
             optimizers: { ebm: optimizerConfigFromPreset(p, 'ebm'), generator: optimizerConfigFromPreset(p, 'generator') },
-          }),
+          });
+        },
       };
     case 'abp':
       return {
         buildModels: fixedArch((arch, opts) => ({ generator: buildGenerator(arch, opts) })),
-        createTrainer: (m, p, seed, data) =>
-          new AbpTrainer(need(m.generator, 'generator'), {
+        createTrainer: (m, preset, seed, data) => {
+          const p = presetAs(preset, 'abp');
+          return new AbpTrainer(need(m.generator, 'generator'), {
             seed,
             sigma: presetScaling(p).sigma,
             optimizer: optimizerConfigFromPreset(p, 'generator'),
             langevin: { steps: p.langevinSteps ?? 10, delta: p.langevinDelta ?? 0.1 },
             persistent: (p.abpPersistent ?? true) ? { examples: data.examples } : undefined,
-          }),
+          });
+        },
       };
     default: {
       const never: never = method;
@@ -316,7 +320,7 @@ function yieldToEventLoop(): Promise<void> {
  */
 function recordedPreset(meta: TrainingCheckpointMeta): TrainPreset {
   const base = PRESETS[meta.preset.name];
-  return base ? { ...base, ...meta.preset } : meta.preset;
+  return base ? dropOtherMethodsFields({ ...base, ...meta.preset }, Object.keys(meta.preset)) : meta.preset;
 }
 
 /**

@@ -11,12 +11,12 @@ import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
 import { HIGH_RESOLUTION } from '../../lib/experiments/high-resolution';
 import { COMPARISON_THETA_STEPS } from '../../lib/train/presets-notebooks';
-import { PRESETS } from '../../lib/train/presets';
+import { PRESETS, presetAs } from '../../lib/train/presets';
 
 test('hires presets: the paper\'s scaling and several θ-steps; the control differs in θ-steps only', () => {
   for (const scale of ['quick', 'cpu'] as const) {
-    const a = PRESETS[`hires-${scale}`];
-    const b = PRESETS[`hires-1step-${scale}`];
+    const a = presetAs(PRESETS[`hires-${scale}`], 'progressive');
+    const b = presetAs(PRESETS[`hires-1step-${scale}`], 'progressive');
     assert.equal(a.method, 'progressive');
     assert.equal(a.scaling, 'paper');
     assert.equal(a.generatorSteps, COMPARISON_THETA_STEPS);

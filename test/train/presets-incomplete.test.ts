@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { OCCLUSION_KINDS } from '../../lib/data/masks';
 import { objectiveScaling } from '../../lib/objectives/scaling';
-import { PRESET_FIELDS, PRESETS, validatePreset, type TrainPreset } from '../../lib/train/presets';
+import { PRESET_FIELDS, PRESETS, presetAs, validatePreset, type TrainPreset } from '../../lib/train/presets';
 import { INCOMPLETE_METHODS, INCOMPLETE_THETA_STEPS, INCOMPLETE_VARIANTS, incompletePresetName, maskSlug } from '../../lib/train/presets-incomplete';
 import { presetScaling } from '../../lib/train/runner';
 
@@ -62,7 +62,7 @@ test('under one scaling the three methods share data, schedule, optimizers, weig
 });
 
 test('ABP keeps its Langevin inference; the scales grow from quick to paper', () => {
-  const abp = PRESETS[incompletePresetName('abp', 'MB10', 'paper', 'cpu')];
+  const abp = presetAs(PRESETS[incompletePresetName('abp', 'MB10', 'paper', 'cpu')], 'abp');
   assert.equal(abp.langevinSteps, 10);
   assert.equal(abp.abpPersistent, true);
   assert.equal(abp.sigma, undefined, 'ABP takes σ from the scaling, as the others');

@@ -49,7 +49,7 @@ test('Ours, Ours(+) and the VAE are trained the same way; only the method, the i
       // The authors' latent-EBM code: Adam β = (0, 0.9), weight decay 1e-4 on θ and φ, softplus SN EBM.
       assert.deepEqual([ours.beta1, ours.beta2, ours.weightDecayGen, ours.weightDecayInf, ours.energyForm, ours.spectralNorm], [0, 0.9, 1e-4, 1e-4, 'softplus', true]);
       assert.equal(vae.method, 'vae');
-      assert.equal(vae.inferenceRule, undefined);
+      assert.equal((vae as unknown as Record<string, unknown>).inferenceRule, undefined, 'a VAE preset has no latent-EBM inference rule');
       // A true ELBO (KL summed over latent dims), so its value is a bound usable as the OOD baseline.
       assert.equal(presetScaling(vae).klReduction, 'sum');
       assert.equal(presetScaling(vae).sigma, presetScaling(ours).sigma);

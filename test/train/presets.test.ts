@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { isUserError } from '../../lib/errors';
-import { parseOverrides, PRESET_FIELDS, PRESET_LIST, PRESETS, resolvePreset } from '../../lib/train/presets';
+import { applyOverrides, METHOD_FIELDS, parseOverrides, PRESET_FIELDS, PRESET_LIST, PRESETS, presetAs, resolvePreset, validatePreset, type AcdPreset, type TrainPreset, type VaePreset } from '../../lib/train/presets';
 
 const userError = (fn: () => unknown, re: RegExp) =>
   assert.throws(fn, (e: unknown) => isUserError(e) && re.test((e as Error).message) && !(e as Error).message.includes('\n'), `expected ${re}`);
@@ -45,4 +45,36 @@ test('unknown presets, unknown keys and wrong types are one-line UserErrors list
   userError(() => resolvePreset('mnist-quick', { name: 'x' }), /name cannot be overridden/);
   userError(() => parseOverrides(['batchSize']), /expected key=value/);
   assert.deepEqual(parseOverrides(['a=1', 'b=x=y']), { a: '1', b: 'x=y' });
+});
+
+test('one preset type per method: the compiler refuses a field on the wrong method', () => {
+  const vae = PRESETS['mnist-vae-quick'] as VaePreset;
+  // @ts-expect-error an ACD entropy estimator is not a field of a VAE preset
+  const wrong: VaePreset = { ...vae, acdEntropy: 'nearest-neighbour' };
+  const right: AcdPreset = { ...vae, method: 'acd', acdEntropy: 'nearest-neighbour' };
+  assert.equal(right.acdEntropy, 'nearest-neighbour');
+  // @ts-expect-error a growth schedule needs method progressive
+  const noSchedule: TrainPreset = { ...vae, maxSize: 32 };
+  // the run-time check refuses what a cast let through, with the fix
+  userError(() => validatePreset(wrong), /acdEntropy belongs to method acd, not vae: remove it or set method=acd/);
+  userError(() => validatePreset(noSchedule), /maxSize belongs to method progressive, not vae/);
+  assert.equal(validatePreset(right as TrainPreset), right);
+  // every method-specific key has a field spec, and every preset of the registry passed the check
+  for (const key of Object.keys(METHOD_FIELDS)) assert.ok(key in PRESET_FIELDS, key);
+  for (const p of PRESET_LIST) {
+    for (const [key, methods] of Object.entries(METHOD_FIELDS)) if ((p as unknown as Record<string, unknown>)[key] !== undefined) assert.ok(methods.includes(p.method), `${p.name}.${key}`);
+  }
+});
+
+test('--set method=… drops the old method\'s own fields, keeps those set with it, and refuses strays', () => {
+  const toy = presetAs(PRESETS['toy2d-quick'], 'triangle');
+  assert.equal(toy.noisySamples, true);
+  const vae = applyOverrides(toy, { method: 'vae' });
+  assert.equal(vae.method, 'vae');
+  assert.equal('noisySamples' in vae, false);
+  const abp = presetAs(applyOverrides(toy, { method: 'abp', langevinSteps: '5' }), 'abp');
+  assert.equal(abp.langevinSteps, 5);
+  userError(() => applyOverrides(toy, { method: 'vae', noisySamples: 'true' }), /noisySamples belongs to method triangle or progressive, not vae/);
+  userError(() => applyOverrides(toy, { langevinSteps: '5' }), /langevinSteps belongs to method abp, not triangle/);
+  assert.throws(() => presetAs(toy, 'vae'), /internal: preset toy2d-quick is of method triangle, not vae/);
 });

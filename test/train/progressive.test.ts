@@ -10,7 +10,7 @@ import { buildProgressiveModels } from '../../lib/models/progressive';
 import type { Module } from '../../lib/models/types';
 import { CHECKPOINT_FILE, readCheckpointFile, writeCheckpointFile, type StoredTensor, type TrainingCheckpointMeta } from '../../lib/train/checkpoint';
 import type { OptimizerConfig } from '../../lib/train/optimizer';
-import { PRESETS, resolvePreset } from '../../lib/train/presets';
+import { PRESETS, presetAs, resolvePreset } from '../../lib/train/presets';
 import {
   ProgressiveTrainer,
   growthAfter,
@@ -323,11 +323,11 @@ test('progressive presets: ordinary presets of method progressive at three scale
     assert.equal(p.method, 'progressive');
     assert.equal(p.arch, 'progressive');
   }
-  assert.equal(PRESETS['hires-paper'].maxSize, 1024);
+  assert.equal(presetAs(PRESETS['hires-paper'], 'progressive').maxSize, 1024);
   assert.equal(PRESETS['hires-paper'].latentDim, 512);
   const p = resolvePreset('hires-cpu', { batchSize: '8', klReduction: 'sum', maxSize: '64' });
   assert.equal(p.batchSize, 8);
-  assert.equal(p.maxSize, 64);
+  assert.equal(presetAs(p, 'progressive').maxSize, 64);
   assert.equal(PRESETS['hires-cpu'].batchSize, 16, 'the base preset is unchanged');
   assert.throws(() => resolvePreset('hires-huge'), userError(/unknown preset "hires-huge"; valid presets: .*hires-quick/));
   assert.throws(() => resolvePreset('hires-cpu', { batchsize: '3' }), userError(/unknown key "batchsize".*valid keys: .*stableIterations/));
