@@ -11,6 +11,7 @@ import { listDatasets, loadDataset } from '../data/datasets';
 import type { ImageDataset } from '../data/types';
 import { classifierFid } from '../metrics/classifier';
 import { mse } from '../metrics/reconstruction';
+import { motionEnergy } from '../metrics/texture';
 import type { ResultRow, Scale } from '../notebook/session';
 import { PRESETS, type TrainPreset } from '../train/presets';
 import { growthCallbacks, growthPhases, growthSchedule, imagesAtResolution, latentInterpolation, stageSeconds, type GrowthHooks } from '../train/progressive';
@@ -171,7 +172,7 @@ export async function interpolations(ctx: ExperimentContext, g: GrownRun, tag = 
 export function interpolationMotion(g: GrownRun, rows = 8, steps = 8): number {
   const frames = latentInterpolation(g.run.models.generator!, { rows, steps, seed: 10 });
   try {
-    return tf.tidy(() => tf.mean(tf.abs(tf.sub(tf.slice(frames, [0, 1], [-1, steps - 1]), tf.slice(frames, [0, 0], [-1, steps - 1])))).dataSync()[0]);
+    return motionEnergy(frames); // [rows, steps, H, W, C]: the change along t, as a clip's along time
   } finally {
     frames.dispose();
   }

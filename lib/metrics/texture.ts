@@ -119,6 +119,14 @@ export function nearestNeighbourMse(x: tf.Tensor, reference: tf.Tensor): { mse: 
   }
 }
 
+/** Gaussian noise of x's shape with x's per-channel mean and standard deviation: a reference with no structure. */
+function matchedNoise(x: tf.Tensor, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const m = tf.moments(x, [0, 1, 2]);
+    return tf.add(m.mean, tf.mul(tf.sqrt(m.variance), tf.randomNormal(x.shape, 0, 1, 'float32', seed)));
+  });
+}
+
 /** Where a sample's Gram distance to its one training image stands (see textureStatistics). */
 export interface TextureStatistics {
   /** Mean Gram distance of the samples to the training image. */
@@ -149,10 +157,7 @@ export function textureStatistics(samples: tf.Tensor, original: tf.Tensor, opts:
     tf.slice(original, [0, 0, 0, 0], [1, hh, w, -1]),
     tf.slice(original, [0, h - hh, 0, 0], [1, hh, w, -1]),
   ];
-  const noise = tf.tidy(() => {
-    const m = tf.moments(original, [0, 1, 2]);
-    return tf.add(m.mean, tf.mul(tf.sqrt(m.variance), tf.randomNormal(original.shape, 0, 1, 'float32', opts.noiseSeed ?? 5)));
-  });
+  const noise = matchedNoise(original, opts.noiseSeed ?? 5);
   try {
     return {
       samples: mean(gramDistance(samples, original, opts)),
@@ -207,10 +212,7 @@ export function videoStatistics(generated: tf.Tensor, training: tf.Tensor, opts:
   if (half < 1) throw new UserError(`videoStatistics: ${trainSub.shape[0]} training frame(s) after the stride of ${stride}; lower gramStride`);
   const first = tf.slice(trainSub, 0, half);
   const second = tf.slice(trainSub, half, half);
-  const noise = tf.tidy(() => {
-    const m = tf.moments(trainSub, [0, 1, 2]);
-    return tf.add(m.mean, tf.mul(tf.sqrt(m.variance), tf.randomNormal(trainSub.shape, 0, 1, 'float32', opts.noiseSeed ?? 5)));
-  });
+  const noise = matchedNoise(trainSub, opts.noiseSeed ?? 5);
   try {
     return {
       nearestFrameMse: mean(nearestNeighbourMse(gen, train).mse),
