@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
+import { fid } from './frechet';
 
 const HOW_TO = 'convert Keras InceptionV3 with tensorflowjs_converter (README "Inception features") and pass its folder or model.json';
 
@@ -172,4 +173,23 @@ export function inceptionFeatures(
   const probabilities = probs.length ? tf.concat(probs, 0) : null;
   tf.dispose([...feats, ...probs]);
   return { features, probabilities };
+}
+
+/**
+ * FID of `samples` against `reference` on Inception-v3's pool features: Table 1's measure of both papers
+ * (the features are freed before returning).
+ * @param samples [N, H, W, 1 or 3] in [-1, 1] @param reference [M, H', W', 1 or 3] in [-1, 1] (neither disposed)
+ */
+export function inceptionFid(inc: InceptionModel, samples: tf.Tensor, reference: tf.Tensor, opts: { batchSize?: number } = {}): number {
+  const a = inceptionFeatures(inc, samples, opts);
+  try {
+    const b = inceptionFeatures(inc, reference, opts);
+    try {
+      return fid(a.features, b.features);
+    } finally {
+      tf.dispose([b.features, ...(b.probabilities ? [b.probabilities] : [])]);
+    }
+  } finally {
+    tf.dispose([a.features, ...(a.probabilities ? [a.probabilities] : [])]);
+  }
 }

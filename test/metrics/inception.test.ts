@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { inceptionFeatures, loadInceptionModel } from '../../lib/metrics/inception';
+import { inceptionFeatures, inceptionFid, loadInceptionModel } from '../../lib/metrics/inception';
 import { isUserError } from '../../lib/errors';
 
 const W = [0.5, -1, 2, 0, 1, 1, -0.5, 0.25, 0, 3, 1, -2]; // [3, 4]
@@ -95,5 +95,31 @@ test('a missing model or shard is a UserError that says how to get one', async (
   writeToyGraphModel(dir);
   fs.rmSync(path.join(dir, 'group1-shard2of2.bin'));
   await assert.rejects(loadInceptionModel(path.join(dir, 'model.json')), (e) => isUserError(e) && /shard.*missing/.test(e.message));
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('inceptionFid: the Fréchet distance of the pool features, in closed form for rank-one covariances; no tensor left', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-inception-'));
+  writeToyGraphModel(dir);
+  const inc = { ...(await loadInceptionModel(dir)), inputRange: [0, 1] as const };
+  // images constant per image: the toy pool features are (v + 1)/2 in all three channels, so each set's
+  // covariance is s²·11ᵀ (s the unbiased std of (v + 1)/2), tr(ΣaΣb)^½ = 3·sa·sb, so FID = 3[(μa − μb)² + (sa − sb)²]
+  const a = [-1, -0.5, 0, 0.5];
+  const b = [0, 0.2, 0.4, 1, 0.6];
+  const set = (v: number[]) => tf.tensor1d(v).reshape([v.length, 1, 1, 1]).tile([1, 4, 4, 1]);
+  const stats = (v: number[]) => {
+    const f = v.map((x) => (x + 1) / 2);
+    const m = f.reduce((s, x) => s + x, 0) / f.length;
+    return { m, s: Math.sqrt(f.reduce((s, x) => s + (x - m) ** 2, 0) / (f.length - 1)) };
+  };
+  const [sa, sb] = [stats(a), stats(b)];
+  const expected = 3 * ((sa.m - sb.m) ** 2 + (sa.s - sb.s) ** 2);
+  const [xa, xb] = [set(a), set(b)];
+  const before = tf.memory().numTensors;
+  assert.ok(Math.abs(inceptionFid(inc, xa, xb, { batchSize: 3 }) - expected) < 1e-5, `${inceptionFid(inc, xa, xb)} vs ${expected}`);
+  assert.ok(Math.abs(inceptionFid(inc, xa, xa)) < 1e-6);
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([xa, xb]);
+  inc.model.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
