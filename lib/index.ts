@@ -10,7 +10,7 @@
 
 // Experiments: one recipe per section of both papers, shared by the notebooks and `dtri experiment`
 export { startExperiment, experimentRunsDir, ResultsReport, EXPERIMENTS, experimentNames } from './experiments/index';
-export { toy2d, generation, largeScale, highResolution, textures, dynamicTexture, reconstruction, landscape, incomplete } from './experiments/index';
+export { toy2d, generation, largeScale, highResolution, textures, dynamicTexture, reconstruction, landscape, incomplete, latentGeneration, ood, anomaly } from './experiments/index';
 export type { ExperimentContext, ExperimentInfo, ExperimentTrainOptions } from './experiments/context';
 
 // Notebook sessions: scale, backend line, results files

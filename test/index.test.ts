@@ -37,7 +37,7 @@ test('every dtri.X the notebooks use is exported (values at run time, types by n
 });
 
 test('every experiment recipe is a namespace of the public API', () => {
-  for (const ns of ['toy2d', 'generation', 'largeScale', 'highResolution', 'textures', 'dynamicTexture', 'reconstruction', 'landscape', 'incomplete'] as const) {
+  for (const ns of ['toy2d', 'generation', 'largeScale', 'highResolution', 'textures', 'dynamicTexture', 'reconstruction', 'landscape', 'incomplete', 'latentGeneration', 'ood', 'anomaly'] as const) {
     assert.equal(typeof dtri[ns], 'object', ns);
   }
   assert.ok(dtri.EXPERIMENTS.length >= 9);

@@ -10,3 +10,6 @@ export * as dynamicTexture from './dynamic-texture';
 export * as reconstruction from './reconstruction';
 export * as incomplete from './incomplete';
 export * as landscape from './landscape';
+export * as latentGeneration from './latent-generation';
+export * as ood from './ood';
+export * as anomaly from './anomaly';

@@ -9,8 +9,11 @@ import { TOY_TRIANGLE } from './toy2d';
 import { HIGH_RESOLUTION } from './high-resolution';
 import { TEXTURE_SYNTHESIS } from './textures';
 import { DYNAMIC_TEXTURE } from './dynamic-texture';
+import { LATENT_EBM_GENERATION } from './latent-generation';
+import { OOD_DETECTION } from './ood';
+import { ANOMALY_DETECTION } from './anomaly';
 
-export const EXPERIMENTS: readonly ExperimentInfo[] = [TOY_TRIANGLE, OBJECT_GENERATION, LARGE_SCALE, HIGH_RESOLUTION, TEXTURE_SYNTHESIS, DYNAMIC_TEXTURE, TEST_RECONSTRUCTION, ENERGY_LANDSCAPE, INCOMPLETE_DATA];
+export const EXPERIMENTS: readonly ExperimentInfo[] = [TOY_TRIANGLE, OBJECT_GENERATION, LARGE_SCALE, HIGH_RESOLUTION, TEXTURE_SYNTHESIS, DYNAMIC_TEXTURE, TEST_RECONSTRUCTION, ENERGY_LANDSCAPE, INCOMPLETE_DATA, LATENT_EBM_GENERATION, OOD_DETECTION, ANOMALY_DETECTION];
 
 export function experimentNames(): string[] {
   return EXPERIMENTS.map((e) => e.name);
