@@ -41,7 +41,7 @@ export { runTraining, loadTrainedModels, disposeModels, modelOptionsFor, sampleG
 export { DivergenceTriangleTrainer, VaeTrainer, WakeSleepTrainer, LatentEbmTrainer, AcdTrainer, AbpTrainer, withOcclusion } from './train/index';
 export { growthPhases, growthTotal, growthSchedule, growthCallbacks, stageSeconds, imagesAtResolution, interpolateLatents, latentInterpolation } from './train/index';
 export { latentNotebookPresets, classesWithout, ANOMALY_DEFAULT_HOLDOUT } from './train/index';
-export type { TrainPreset } from './train/presets';
+export type { TrainPreset, PresetOverrides } from './train/presets';
 export type { TrainingRun, TrainingSummary, MetricsRecord, TrainingCallbacks, TrainedModels, LoadedModels } from './train/runner';
 export type { Trainer } from './train/trainer';
 

@@ -9,6 +9,7 @@ import { initBackend } from '../backend/index';
 import { loadDataset } from '../data/datasets';
 import { UserError } from '../errors';
 import { mse } from '../metrics/index';
+import type { PresetOverrides } from '../train/presets';
 import { runTraining } from '../train/runner';
 import { chromiumAvailable, closeFigureBrowser, exportPrintFigure } from '../viz/export';
 import { lossCurvesFigure } from '../viz/figures';
@@ -27,11 +28,11 @@ import { BACKEND_FLAG } from './train';
  * prior samples of a run this short collapse to one shape (300 and 1,000 iterations, measured).
  */
 export const START_PRESET = 'mnist-cpu';
-export const START_OVERRIDES: Record<string, string> = { iterations: '1000', batchSize: '64', dataLimit: '8000', checkpointEvery: '200', scaling: 'paper' };
+export const START_OVERRIDES = { iterations: 1000, batchSize: 64, dataLimit: 8000, checkpointEvery: 200, scaling: 'paper' } as const satisfies PresetOverrides;
 
 const SPEC: Record<string, FlagSpec> = {
   out: { type: 'string', help: 'run folder (default runs/<timestamp>)' },
-  iterations: { type: 'int', help: 'training iterations', default: Number(START_OVERRIDES.iterations) },
+  iterations: { type: 'int', help: 'training iterations', default: START_OVERRIDES.iterations },
   backend: BACKEND_FLAG,
   seed: { type: 'int', help: 'seed', default: 1 },
 };
@@ -49,7 +50,7 @@ export const startCommand: Command = {
     const bar = progressBar({ label: 'training' });
     const run = await runTraining({
       preset: START_PRESET,
-      overrides: { ...START_OVERRIDES, iterations: String(iterations) },
+      overrides: { ...START_OVERRIDES, iterations },
       outDir,
       seed: flags.seed as number,
       onProgress: (p) => bar.update({ ...p, metrics: { D: p.metrics.D, recon: p.metrics.recon, energyData: p.metrics.energyData } }),

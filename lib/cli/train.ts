@@ -69,11 +69,13 @@ export const trainCommand: Command = {
     if (flags.out === '') throw new UserError('dtri train: --out is empty: pass a folder name, e.g. --out runs/mnist');
     if (flags.resume && flags.out === undefined) throw new UserError('dtri train: --resume needs --out DIR, the run folder to continue');
     const outDir = String(flags.out ?? path.join('runs', `${flags.preset}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+    // --set strings become typed overrides here, at the edge; the library never parses strings.
     const overrides = parseOverrides((flags.set as string[] | undefined) ?? []);
     // --seed N is --set seed=N: the same range check, and on --resume the same refusal of a change.
     if (flags.seed !== undefined) {
-      if (overrides.seed !== undefined && Number(overrides.seed) !== flags.seed) throw new UserError(`dtri train: --seed ${flags.seed} and --set seed=${overrides.seed} disagree: pass one`);
-      overrides.seed = String(flags.seed);
+      const seed = flags.seed as number;
+      if (overrides.seed !== undefined && overrides.seed !== seed) throw new UserError(`dtri train: --seed ${seed} and --set seed=${overrides.seed} disagree: pass one`);
+      overrides.seed = seed;
     }
     // Validate preset, overrides and folders before the (slow) backend start, so mistakes fail fast.
     const preset = resolvePreset(String(flags.preset), overrides);

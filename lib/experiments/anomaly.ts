@@ -7,7 +7,6 @@
  * The controlled run trains the latent EBM on one held-out digit for twice the epochs and reads what its
  * score rests on (notebook 10's code-swap diagnostic).
  */
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/datasets';
 import type { ImageDataset } from '../data/types';
@@ -15,11 +14,10 @@ import type { InferenceNet, LatentEbm } from '../models/types';
 import { drawSamples } from '../metrics/generative-eval';
 import { detectionMetrics, detectionScores, latentCodeDiagnostics, likelihoodScorer, likelihoodScores, type LatentCodeDiagnostics } from '../metrics/ood';
 import type { ResultRow, Scale } from '../notebook/session';
-import { PRESETS, resolvePreset } from '../train/presets';
+import { PRESETS, resolvePreset, type PresetOverrides } from '../train/presets';
 import { classesWithout } from '../train/presets-latent-notebooks';
-import { presetScaling, runTraining, type TrainingCallbacks, type TrainingRun } from '../train/runner';
+import { presetScaling, type TrainingCallbacks, type TrainingRun } from '../train/runner';
 import { histogramFigure, prFigure } from '../viz/figures';
-import { progressDisplay } from '../viz/notebook';
 import { ResultsReport, type ExperimentContext, type ExperimentInfo } from './context';
 
 /** The two models of every held-out digit, trained alike. */
@@ -106,12 +104,12 @@ export interface DigitResult {
 
 /**
  * Trains `preset` with `overrides` from scratch into runsDir/<folder> (its AUPRC is measured in the epoch
- * callbacks, which a reloaded run never calls). The caller disposes the run.
+ * callbacks, which a reloaded run never calls), then says `done()`. The caller disposes the run.
  */
-async function trainFresh(ctx: ExperimentContext, preset: string, overrides: Record<string, string>, folder: string, label: string, onEpoch: NonNullable<TrainingCallbacks['onEpoch']>, done: () => string): Promise<TrainingRun> {
-  const progress = progressDisplay({ label });
-  const run = await runTraining({ preset, overrides, outDir: path.join(ctx.runsDir, folder), existingRun: 'overwrite', onProgress: (p) => progress.update(p), callbacks: { onEpoch } });
-  progress.done(`${run.summary.iterations} iterations in ${run.summary.seconds.toFixed(0)} s${done()}`);
+async function trainFresh(ctx: ExperimentContext, preset: string, overrides: PresetOverrides, folder: string, label: string, onEpoch: NonNullable<TrainingCallbacks['onEpoch']>, done: () => string): Promise<TrainingRun> {
+  const run = await ctx.train(preset, label, { overrides, folder, retrain: true, callbacks: { onEpoch } });
+  const more = done();
+  if (more) ctx.say(`${label}:${more.replace(/^;/, '')}`);
   return run;
 }
 
@@ -216,7 +214,7 @@ export async function trainTwiceTheEpochs(ctx: ExperimentContext, test: Labelled
   const run = await trainFresh(
     ctx,
     presetName,
-    { classes: classesWithout(digit), epochs: String(epochs) },
+    { classes: classesWithout(digit), epochs },
     `${presetName}-without-${digit}-2x-epochs`,
     `Ours · digit ${digit} held out · ${epochs} epochs`,
     ({ epoch, trainer }) => {

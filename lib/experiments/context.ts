@@ -14,7 +14,7 @@ import type { MetricsRecord } from '../train/runner';
 import { chromiumAvailable, exportFigure } from '../viz/export';
 import { figureTitle, type PlotlyFigure } from '../viz/plotly';
 import { runTraining, type TrainingCallbacks, type TrainingRun } from '../train/runner';
-import { PRESETS } from '../train/presets';
+import { PRESETS, type PresetOverrides } from '../train/presets';
 import type { ImageDataset } from '../data/types';
 import { projectRoot, SCALES, startNotebook, type NotebookResults, type NotebookSession, type ResultRow, type Scale } from '../notebook/session';
 
@@ -57,6 +57,10 @@ export interface ExperimentTrainOptions {
   retrain?: boolean;
   /** Train on these examples instead of loading the preset's dataset (not disposed by the run). */
   dataset?: ImageDataset;
+  /** The preset with these fields changed (a controlled run); needs `folder`, so it never mixes with the preset's own run. */
+  overrides?: PresetOverrides;
+  /** The run's folder under runsDir (default: the preset's name). */
+  folder?: string;
 }
 
 export interface StartExperimentOptions {
@@ -92,10 +96,13 @@ export async function startExperiment(name: string, opts: StartExperimentOptions
     elapsed: () => session.elapsed(),
     async train(preset, label, trainOpts = {}) {
       if (!PRESETS[preset]) throw new UserError(`experiment ${name}: no preset "${preset}" (dtri presets lists them)`);
+      const overrides = trainOpts.overrides ?? {};
+      if (Object.keys(overrides).length && !trainOpts.folder) throw new UserError(`experiment ${name}: ${preset} with overrides needs a folder of its own (train(preset, label, { overrides, folder }))`);
       const progress = progressDisplay({ label: label ?? preset });
-      const outDir = path.join(runsDir, preset);
+      const outDir = path.join(runsDir, trainOpts.folder ?? preset);
       const run = await runTraining({
         preset,
+        overrides,
         outDir,
         resume: !trainOpts.retrain,
         existingRun: 'overwrite',

@@ -7,7 +7,6 @@
  * score with the code swapped, and the same model at a quarter of the iterations. Table 3's own setting
  * (CIFAR-10 against SVHN, uniform, DTD, CelebA) runs when CIFAR-10 is present.
  */
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { listDatasets, loadDataset } from '../data/datasets';
 import { makeImageDataset, type ImageDataset } from '../data/types';
@@ -15,10 +14,9 @@ import { detectionScores, latentCodeDiagnostics, likelihoodScorer, oodEvaluation
 import { loadComparisonSet, TEXTURE_CROPS_SET } from '../metrics/ood-sets';
 import type { InferenceNet, LatentEbm } from '../models/types';
 import type { ResultRow, Scale } from '../notebook/session';
-import { presetScaling, runTraining, type TrainingRun } from '../train/runner';
+import { presetScaling, type TrainingRun } from '../train/runner';
 import { oodHistogramPanels, rocFigure } from '../viz/figures';
 import { imageGrid } from '../viz/grid';
-import { progressDisplay } from '../viz/notebook';
 import type { ExperimentContext, ExperimentInfo } from './context';
 import { latentPresetName } from './latent-generation';
 
@@ -206,11 +204,9 @@ export async function budgetControl(ctx: ExperimentContext, m: OodModels | null,
   const preset = latentPresetName('fashion-mnist', 'ours', ctx.scale);
   const full = m.ours.preset.iterations;
   const quarter = Math.max(1, Math.round(full / 4));
-  const progress = progressDisplay({ label: `Ours · fashion-mnist · ${quarter} iterations` });
-  const short = await runTraining({ preset, overrides: { iterations: String(quarter) }, outDir: path.join(ctx.runsDir, `${preset}-quarter`), resume: true, onProgress: (p) => progress.update(p) });
+  const short = await ctx.train(preset, `Ours · fashion-mnist · ${quarter} iterations`, { overrides: { iterations: quarter }, folder: `${preset}-quarter` });
   const rows: BudgetRow[] = [];
   try {
-    progress.done(`${short.summary.iterations} iterations`);
     const r = oodEvaluation(likelihoodScorer('latent-ebm', short.trainer.modules()), s.inDistribution.images, setImages(s));
     for (const name of Object.keys(s.sets)) rows.push({ set: name, quarterIterations: quarter, fullIterations: full, quarter: r.sets[name].auroc, full: evaluated[0].result.sets[name].auroc });
   } finally {

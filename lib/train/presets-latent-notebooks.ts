@@ -185,7 +185,7 @@ export function latentNotebookPresets(src: { latentEbm: LatentEbmBase }): Preset
   return out;
 }
 
-/** `classes` that hold out one digit of ten, for `--set classes=` (as a comma list) or overrides. */
-export function classesWithout(digit: number): string {
-  return ALL_BUT(digit).join(',');
+/** `classes` that hold out one digit of ten, for overrides (`{ classes: classesWithout(4) }`; on the CLI, the list joined by commas). */
+export function classesWithout(digit: number): number[] {
+  return ALL_BUT(digit);
 }

@@ -4,8 +4,9 @@
  *   cpu   — the most faithful configuration that finishes within about an hour on 2 cores with the
  *           fastest backend.
  *   paper — the paper's architecture, batch and schedule (needs a GPU-class machine to finish).
- * `resolvePreset(name, overrides)` applies `--set key=value` overrides, coercing each string to the
- * field's type and rejecting unknown presets, unknown keys and wrong types with one-line UserErrors.
+ * `resolvePreset(name, overrides)` applies typed overrides (PresetOverrides), rejecting unknown presets,
+ * unknown keys and wrong types with one-line UserErrors; `parseOverrides` turns the CLI's `--set
+ * key=value` strings into such overrides (the one place a string is coerced to a field's type).
  *
  * Adding a method: extend TrainingMethod, add its presets to PRESET_LIST, and a case to the runner's
  * switch (lib/train/runner.ts). Adding a field: extend TrainPreset and PRESET_FIELDS (the mapped type
@@ -177,6 +178,19 @@ export type PresetDraft = PresetCommon & AnyMethodFields;
 
 /** Every key any preset may have. */
 export type PresetKey = keyof PresetCommon | keyof TriangleFields | keyof LatentEbmFields | keyof AcdFields | keyof AbpFields | keyof ProgressiveFields;
+/** Every method's fields with their types: what an override may set. */
+type AnyPresetFields = PresetCommon & TriangleFields & LatentEbmFields & AcdFields & AbpFields & ProgressiveFields;
+/** The fields a preset's author fixes, its identity in the registry: another value means another preset. */
+export type FixedPresetKey = 'name' | 'scale' | 'description';
+/** An override's value: the field's type (a list may be readonly; the preset gets a copy). */
+type OverrideValue<T> = T extends (infer E)[] ? readonly E[] : T;
+/**
+ * Typed overrides of a preset: any method's fields but the fixed ones, with their types, e.g.
+ * `{ iterations: 5, hidden: [16, 16], classes: [0, 1, 7], method: 'vae' }`. `undefined` on an optional
+ * field (sigma, batchNorm, inferenceRule, …) sets it back to its default, as `--set sigma=default`.
+ * A change of `method` drops the old method's own fields unless they are set here too.
+ */
+export type PresetOverrides = { [K in Exclude<PresetKey, FixedPresetKey>]?: OverrideValue<AnyPresetFields[K]> };
 
 /** The methods each method-specific key belongs to (validatePreset refuses it on any other). */
 export const METHOD_FIELDS: { readonly [K in Exclude<PresetKey, keyof PresetCommon>]-?: readonly TrainingMethod[] } = {
@@ -204,8 +218,11 @@ interface NumberRange {
 type FieldSpec =
   | ({ kind: 'number'; integer?: boolean; optional?: true } & NumberRange)
   | { kind: 'boolean'; optional?: true }
-  | { kind: 'string'; choices?: readonly string[]; optional?: true; fixed?: true }
+  | { kind: 'string'; choices?: readonly string[]; optional?: true }
   | { kind: 'integers'; min: number };
+/** A FixedPresetKey field: a string, not overridable. */
+type FixedSpec = { kind: 'string'; fixed: true; choices?: undefined; optional?: undefined };
+type AnySpec = FieldSpec | FixedSpec;
 
 const int = (min = 0, max?: number): FieldSpec => ({ kind: 'number', integer: true, min, ...(max !== undefined ? { max } : {}) });
 /** x ≥ min */
@@ -216,8 +233,8 @@ const positive = (optional?: true): FieldSpec => ({ kind: 'number', min: 0, minO
 const beta: FieldSpec = { kind: 'number', min: 0, max: 1, maxOpen: true };
 const SEED_MAX = 2 ** 32 - 1;
 
-/** Type and domain of every field; the mapped type forces an entry per TrainPreset key. */
-export const PRESET_FIELDS: { readonly [K in PresetKey]-?: FieldSpec } = {
+/** Type and domain of every field; the mapped type forces an entry per TrainPreset key, fixed exactly for FixedPresetKey. */
+export const PRESET_FIELDS: { readonly [K in PresetKey]-?: K extends FixedPresetKey ? FixedSpec : FieldSpec } = {
   name: { kind: 'string', fixed: true },
   scale: { kind: 'string', fixed: true },
   description: { kind: 'string', fixed: true },
@@ -594,10 +611,24 @@ export function presetNames(): string[] {
   return PRESET_LIST.map((p) => p.name);
 }
 
-function coerce(preset: string, key: string, spec: FieldSpec, raw: string): unknown {
+/** The spec of `key`, or undefined for a key no preset has (an untyped caller's typo). */
+function fieldSpec(key: string): AnySpec | undefined {
+  return Object.prototype.hasOwnProperty.call(PRESET_FIELDS, key) ? (PRESET_FIELDS as Record<string, AnySpec>)[key] : undefined;
+}
+
+/** The keys an override may set, for the unknown-key message. */
+function overridableKeys(): string[] {
+  return Object.keys(PRESET_FIELDS).filter((k) => !isFixed(fieldSpec(k)!));
+}
+
+const isOptional = (spec: AnySpec): boolean => 'optional' in spec && spec.optional === true;
+const isFixed = (spec: AnySpec): spec is FixedSpec => 'fixed' in spec;
+
+/** One `--set key=value` string as the field's type (the CLI edge; the library takes typed values). */
+function parseValue(key: string, spec: FieldSpec, raw: string): unknown {
   const v = raw.trim();
-  const bad = (what: string) => new UserError(`preset ${preset}: --set ${key}=${raw}: ${what}`);
-  if ('optional' in spec && spec.optional && (v === 'default' || v === '')) return undefined;
+  const bad = (what: string) => new UserError(`--set ${key}=${raw}: ${what}`);
+  if (isOptional(spec) && (v === 'default' || v === '')) return undefined;
   switch (spec.kind) {
     case 'number': {
       if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) throw bad(`${key} must be a number`);
@@ -610,7 +641,6 @@ function coerce(preset: string, key: string, spec: FieldSpec, raw: string): unkn
       if (v === 'false' || v === '0') return false;
       throw bad(`${key} must be true or false${spec.optional ? ' (or default)' : ''}`);
     case 'string':
-      if (spec.fixed) throw bad(`${key} cannot be overridden; pick another preset instead`);
       if (spec.choices && !spec.choices.includes(v)) throw bad(`${key} must be one of ${spec.choices.join(', ')}${spec.optional ? ', default' : ''}`);
       return v;
     case 'integers': {
@@ -640,27 +670,30 @@ export function dropOtherMethodsFields<T extends object>(p: T, keep: readonly st
 }
 
 /**
- * A preset with `--set key=value` overrides applied.
+ * A preset with typed overrides applied.
  * @param name a key of PRESETS
- * @param overrides field → string value, coerced to the field's type
+ * @param overrides e.g. `{ iterations: 5, hidden: [16, 16] }` (parseOverrides makes them from `--set` strings)
  * @throws UserError naming the valid presets, keys or values
  */
-export function resolvePreset(name: string, overrides: Record<string, string> = {}): TrainPreset {
+export function resolvePreset(name: string, overrides: PresetOverrides = {}): TrainPreset {
   const base = PRESETS[name];
   if (!base) throw new UserError(`unknown preset "${name}"; valid presets: ${presetNames().join(', ')}`);
   return applyOverrides(base, overrides);
 }
 
-/** `preset` with overrides applied (a new object; the input is not changed). Same errors as resolvePreset. */
-export function applyOverrides(preset: TrainPreset, overrides: Record<string, string>): TrainPreset {
+/**
+ * `preset` with typed overrides applied (a new object; neither input is changed). Keys and fixed fields
+ * are checked here (for callers the compiler did not check), types and ranges by validatePreset.
+ * Same errors as resolvePreset.
+ */
+export function applyOverrides(preset: TrainPreset, overrides: PresetOverrides): TrainPreset {
   const out: Record<string, unknown> = { ...preset, classes: [...preset.classes], hidden: [...preset.hidden] };
-  for (const [key, raw] of Object.entries(overrides)) {
-    const spec = (PRESET_FIELDS as Record<string, FieldSpec>)[key];
-    if (!spec) {
-      const valid = Object.keys(PRESET_FIELDS).filter((k) => !('fixed' in PRESET_FIELDS[k as PresetKey]));
-      throw new UserError(`preset ${preset.name}: unknown key "${key}" in --set ${key}=${raw}; valid keys: ${valid.join(', ')}`);
-    }
-    out[key] = coerce(preset.name, key, spec, raw);
+  for (const [key, value] of Object.entries(overrides) as [string, unknown][]) {
+    const spec = fieldSpec(key);
+    if (!spec) throw new UserError(`preset ${preset.name}: unknown key "${key}" in overrides; valid keys: ${overridableKeys().join(', ')}`);
+    if (isFixed(spec)) throw new UserError(`preset ${preset.name}: ${key} cannot be overridden; pick another preset instead`);
+    if (value === undefined && !isOptional(spec)) throw new UserError(`preset ${preset.name}: ${key}=undefined: only optional fields go back to their default; give ${key} a value or leave it out`);
+    out[key] = Array.isArray(value) ? [...value] : value;
   }
   // A new method drops the old one's own fields (they meant nothing to it) unless set here too.
   const kept = out.method !== preset.method ? dropOtherMethodsFields(out, Object.keys(overrides)) : out;
@@ -692,7 +725,11 @@ export function validatePreset(p: TrainPreset): TrainPreset {
   const rec = p as unknown as Record<string, unknown>;
   for (const [key, spec] of Object.entries(PRESET_FIELDS) as [string, FieldSpec][]) {
     const v = rec[key];
-    const bad = (what: string) => new UserError(`preset ${p.name}: ${key}=${Array.isArray(v) ? v.join(',') : String(v)} is out of range: ${key} must be ${what}`);
+    // a string where another type belongs is quoted, and named: a caller passed "5" for 5 (only parseOverrides parses --set strings)
+    const stray = spec.kind !== 'string' && (typeof v === 'string' || (Array.isArray(v) && v.some((x) => typeof x === 'string')));
+    const shown = stray ? JSON.stringify(v) : Array.isArray(v) ? v.join(',') : String(v);
+    const bad = (what: string) =>
+      new UserError(stray ? `preset ${p.name}: ${key}=${shown} holds a string: ${key} must be ${what} (overrides take typed values; parseOverrides parses --set strings)` : `preset ${p.name}: ${key}=${shown} is out of range: ${key} must be ${what}`);
     if (v === undefined) {
       if ('optional' in spec && spec.optional) continue;
       throw new UserError(`preset ${p.name}: ${key} is missing`);
@@ -749,15 +786,22 @@ function checkProgressiveFields(p: TrainPreset): void {
 }
 
 /**
- * Parses `--set` strings ("key=value") into an overrides map.
- * @throws UserError for an entry without "="
+ * Parses `--set` strings ("key=value") into typed overrides, coercing each value with its field's spec
+ * (`default`, or an empty value, on an optional field → undefined: back to the default). Only the CLI
+ * parses strings; ranges are checked when the overrides are applied (validatePreset).
+ * @throws UserError for an entry without "=", an unknown or fixed key, or a value of the wrong type
  */
-export function parseOverrides(entries: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+export function parseOverrides(entries: readonly string[]): PresetOverrides {
+  const out: Record<string, unknown> = {};
   for (const e of entries) {
     const i = e.indexOf('=');
     if (i <= 0) throw new UserError(`--set ${e}: expected key=value, e.g. --set batchSize=64`);
-    out[e.slice(0, i).trim()] = e.slice(i + 1);
+    const key = e.slice(0, i).trim();
+    const raw = e.slice(i + 1);
+    const spec = fieldSpec(key);
+    if (!spec) throw new UserError(`--set ${key}=${raw}: unknown key "${key}"; valid keys: ${overridableKeys().join(', ')}`);
+    if (isFixed(spec)) throw new UserError(`--set ${key}=${raw}: ${key} cannot be overridden; pick another preset instead`);
+    out[key] = parseValue(key, spec, raw);
   }
-  return out;
+  return out as PresetOverrides;
 }

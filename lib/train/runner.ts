@@ -36,7 +36,7 @@ import {
 } from './checkpoint';
 import { checkResumeChanges, RunFolder, type FileWriter } from './run-folder';
 import { NonFiniteError } from './optimizer';
-import { applyOverrides, dropOtherMethodsFields, presetAs, PRESETS, resolvePreset, validatePreset, type PresetArch, type PresetFor, type TrainingMethod, type TrainPreset } from './presets';
+import { applyOverrides, dropOtherMethodsFields, presetAs, PRESETS, resolvePreset, validatePreset, type PresetArch, type PresetFor, type PresetOverrides, type TrainingMethod, type TrainPreset } from './presets';
 import { optimizerConfigFromPreset, type Trainer } from './trainer';
 import { DivergenceTriangleTrainer, type DivergenceTriangleOptions } from './triangle';
 import { VaeTrainer } from './vae';
@@ -229,8 +229,8 @@ export interface TrainingCallbacks {
 export interface RunTrainingOptions {
   /** A preset name (resolved with `overrides`) or a resolved preset. */
   preset: string | TrainPreset;
-  /** `--set key=value` overrides (applied on top of a resumed checkpoint's preset too). */
-  overrides?: Record<string, string>;
+  /** Typed overrides, e.g. `{ iterations: 5 }` (applied on top of a resumed checkpoint's preset too). */
+  overrides?: PresetOverrides;
   outDir: string;
   /** Replaces the preset's seed (networks, batches and noise). */
   seed?: number;
@@ -343,7 +343,7 @@ export async function runTraining(opts: RunTrainingOptions): Promise<TrainingRun
 
 async function trainInFolder(
   opts: RunTrainingOptions,
-  overrides: Record<string, string>,
+  overrides: PresetOverrides,
   requested: TrainPreset,
   withSeed: (p: TrainPreset) => TrainPreset,
   folder: RunFolder,

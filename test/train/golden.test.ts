@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runTraining, type TrainedModels } from '../../lib/train/runner';
 import type { Module } from '../../lib/models/types';
+import type { PresetOverrides } from '../../lib/train/presets';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'golden-runs.json');
 const UPDATE = process.env.DTRI_UPDATE_GOLDEN === '1';
@@ -68,10 +69,10 @@ function check(name: string, got: GoldenRun): void {
 }
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-golden-'));
-const TOY = { hidden: '8,8', batchSize: '16', dataLimit: '64', logEvery: '1', iterations: '4', checkpointEvery: '0' };
-const IMAGE = { width: '0.0625', batchSize: '4', dataLimit: '16', logEvery: '1', iterations: '2', checkpointEvery: '0' };
+const TOY = { hidden: [8, 8], batchSize: 16, dataLimit: 64, logEvery: 1, iterations: 4, checkpointEvery: 0 };
+const IMAGE = { width: 0.0625, batchSize: 4, dataLimit: 16, logEvery: 1, iterations: 2, checkpointEvery: 0 };
 
-const CASES: [string, string, Record<string, string>][] = [
+const CASES: [string, string, PresetOverrides][] = [
   ['triangle', 'toy2d-quick', TOY],
   ['vae', 'toy2d-quick', { ...TOY, method: 'vae' }],
   ['wake-sleep', 'toy2d-quick', { ...TOY, method: 'wake-sleep' }],
@@ -101,7 +102,7 @@ test('progressive growing (hires-quick, 4 → 8) trains exactly as recorded befo
     preset: 'hires-quick',
     // hires-quick trained with the authors' scaling and 1 θ-step when the run was recorded; since
     // 2026-12-03 (on purpose, experiment 03) it takes the paper's scaling and 3 θ-steps: set back here
-    overrides: { maxSize: '8', dataLimit: '16', batchSize: '4', stableIterations: '2', fadeIterations: '1', logEvery: '1', checkpointEvery: '0', scaling: 'authors', generatorSteps: '1' },
+    overrides: { maxSize: 8, dataLimit: 16, batchSize: 4, stableIterations: 2, fadeIterations: 1, logEvery: 1, checkpointEvery: 0, scaling: 'authors', generatorSteps: 1 },
     outDir: dir,
   });
   try {

@@ -108,7 +108,7 @@ export function assertResumeMatchesUninterrupted<T extends Trainer>(
  */
 export async function assertRunTrainingResumes(preset: string, method: TrainingMethod): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-run-'));
-  const overrides = { iterations: '6', batchSize: '32', hidden: '16,16', logEvery: '1', checkpointEvery: '0' };
+  const overrides = { iterations: 6, batchSize: 32, hidden: [16, 16], logEvery: 1, checkpointEvery: 0 };
   const full = await runTraining({ preset, outDir: path.join(root, 'a'), overrides });
   assert.equal(full.summary.status, 'completed');
   assert.equal(full.summary.method, method);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend/index';
 import { datasetNames } from '../../lib/data/datasets';
 import { buildGenerator, buildInference } from '../../lib/models/triangle';
-import { PRESET_FIELDS, PRESETS, resolvePreset, type TrainPreset } from '../../lib/train/presets';
+import { parseOverrides, PRESET_FIELDS, PRESETS, resolvePreset, type TrainPreset } from '../../lib/train/presets';
 import { ANOMALY_DEFAULT_HOLDOUT, classesWithout, LATENT_VARIANTS } from '../../lib/train/presets-latent-notebooks';
 import { modelOptionsFor, presetScaling, runTraining } from '../../lib/train/runner';
 
@@ -100,7 +100,10 @@ test('anomaly presets hold out one digit by default, and classes overrides hold 
     assert.equal(ours.iterations, 0);
     assert.ok(ours.epochs >= 3, `${ours.name}: ${ours.epochs} epochs`);
   }
-  assert.equal(classesWithout(7), '0,1,2,3,4,5,6,8,9');
+  assert.deepEqual(classesWithout(7), [0, 1, 2, 3, 4, 5, 6, 8, 9]);
+  assert.notEqual(classesWithout(7), classesWithout(7), 'a new list each call');
+  // on the CLI the same list is --set classes=0,1,…
+  assert.deepEqual(parseOverrides([`classes=${classesWithout(7).join(',')}`]), { classes: classesWithout(7) });
   assert.deepEqual(resolvePreset('mnist-anomaly-ours-quick', { classes: classesWithout(7) }).classes, [0, 1, 2, 3, 4, 5, 6, 8, 9]);
 });
 
@@ -109,7 +112,7 @@ test('the quick presets train: the latent EBM (Eq. 15 and 17) and the VAE on MNI
   try {
     for (const preset of ['mnist-latent-ours-quick', 'mnist-latent-ours-plus-quick', 'mnist-anomaly-vae-quick']) {
       const before = tf.memory().numTensors;
-      const run = await runTraining({ preset, overrides: { iterations: '3', classes: classesWithout(4) }, outDir: path.join(dir, preset) });
+      const run = await runTraining({ preset, overrides: { iterations: 3, classes: classesWithout(4) }, outDir: path.join(dir, preset) });
       try {
         assert.equal(run.summary.status, 'completed');
         assert.equal(run.summary.iterations, 3);

@@ -81,7 +81,7 @@ test('the large-scale presets are §4.1.2\'s networks: twice the channels of Tab
 test('fashion-mnist-large-quick trains on Fashion-MNIST upsampled to 32×32 with finite losses and no leaked tensors', { skip: resolveDataDir('fashion-mnist').dir ? false : 'Fashion-MNIST not installed (Debian package dataset-fashion-mnist)' }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-large-'));
   const before = tf.memory().numTensors;
-  const run = await runTraining({ preset: 'fashion-mnist-large-quick', overrides: { iterations: '1', batchSize: '2', dataLimit: '4', logEvery: '1' }, outDir: dir });
+  const run = await runTraining({ preset: 'fashion-mnist-large-quick', overrides: { iterations: 1, batchSize: 2, dataLimit: 4, logEvery: 1 }, outDir: dir });
   try {
     assert.deepEqual(run.dataset.images.shape, [4, 32, 32, 1]);
     assert.equal(run.summary.status, 'completed');

@@ -10,7 +10,7 @@ import { buildProgressiveModels } from '../../lib/models/progressive';
 import type { Module } from '../../lib/models/types';
 import { CHECKPOINT_FILE, readCheckpointFile, writeCheckpointFile, type StoredTensor, type TrainingCheckpointMeta } from '../../lib/train/checkpoint';
 import type { OptimizerConfig } from '../../lib/train/optimizer';
-import { PRESETS, presetAs, resolvePreset } from '../../lib/train/presets';
+import { parseOverrides, PRESETS, presetAs, resolvePreset, type PresetOverrides } from '../../lib/train/presets';
 import {
   ProgressiveTrainer,
   growthAfter,
@@ -148,7 +148,7 @@ test('ProgressiveTrainer: the reconstruction error falls on tiny data (stage 0 a
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-prog-'));
 /** hires-quick cut to tiny growing nets (4 channels, z of 4) on 8×8 data: 4×4 → 8×8. */
-const TINY = { maxSize: '8', width: '0.0078125', latentDim: '4', batchSize: '4', logEvery: '1' };
+const TINY = { maxSize: 8, width: 0.0078125, latentDim: 4, batchSize: 4, logEvery: 1 };
 const blobSet = (n: number, seed: number) => makeImageDataset({ name: 'blobs', images: blobs(n, 8, seed), note: 'test blobs', source: 'generated' });
 const readMetrics = (dir: string) => fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRecord);
 const withoutTime = ({ seconds: _seconds, ...rest }: MetricsRecord) => rest;
@@ -180,7 +180,7 @@ test('runTraining on hires-quick: its length is the growth schedule, a record an
   // logEvery 5: only the stage ends (2, 6) are logged besides iteration 5.
   const run = await runTraining({
     preset: 'hires-quick',
-    overrides: { ...TINY, stableIterations: '2', fadeIterations: '2', logEvery: '5' },
+    overrides: { ...TINY, stableIterations: 2, fadeIterations: 2, logEvery: 5 },
     dataset: ds,
     outDir: dir,
     seed: 7,
@@ -222,7 +222,7 @@ test('loadTrainedModels of a progressive run stopped in a fade-in: the networks 
   const abort = new AbortController();
   const run = await runTraining({
     preset: 'hires-quick',
-    overrides: { ...TINY, stableIterations: '2', fadeIterations: '4' },
+    overrides: { ...TINY, stableIterations: 2, fadeIterations: 4 },
     dataset: ds,
     outDir: dir,
     signal: abort.signal,
@@ -254,8 +254,8 @@ for (const [where, stopAt] of [
     const half = tmp();
     const ds = makeImageDataset({ name: 'blobs', images: blobs(8, 16, 4), note: 'test blobs', source: 'generated' });
     // 4 → 8 → 16: stage 0 is iterations 1-2, stage 1 fades in over 3-5 and is stable over 6-7, stage 2 over 8-10 and 11-12.
-    const opts = (outDir: string): RunTrainingOptions => ({ preset: 'hires-quick', overrides: { ...TINY, maxSize: '16', stableIterations: '2', fadeIterations: '3', lrDecay: '0.9' }, dataset: ds, outDir });
-    const a = await runTraining({ ...opts(full), overrides: { ...opts(full).overrides, checkpointEvery: '3' } });
+    const opts = (outDir: string): RunTrainingOptions => ({ preset: 'hires-quick', overrides: { ...TINY, maxSize: 16, stableIterations: 2, fadeIterations: 3, lrDecay: 0.9 }, dataset: ds, outDir });
+    const a = await runTraining({ ...opts(full), overrides: { ...opts(full).overrides, checkpointEvery: 3 } });
     const abort = new AbortController();
     const b1 = await runTraining({ ...opts(half), signal: abort.signal, callbacks: { onIteration: ({ iteration }) => void (iteration === stopAt && abort.abort()) } });
     assert.equal(b1.summary.status, 'aborted');
@@ -280,10 +280,10 @@ for (const [where, stopAt] of [
 test('resuming a progressive run with another growth schedule is refused: the checkpoint belongs to its stage', async () => {
   const dir = tmp();
   const ds = blobSet(8, 4);
-  const run = await runTraining({ preset: 'hires-quick', overrides: { ...TINY, stableIterations: '1', fadeIterations: '1' }, dataset: ds, outDir: dir });
+  const run = await runTraining({ preset: 'hires-quick', overrides: { ...TINY, stableIterations: 1, fadeIterations: 1 }, dataset: ds, outDir: dir });
   run.dispose();
   await assert.rejects(
-    runTraining({ preset: 'hires-quick', overrides: { ...TINY, stableIterations: '3', fadeIterations: '1' }, dataset: ds, outDir: dir, resume: true }),
+    runTraining({ preset: 'hires-quick', overrides: { ...TINY, stableIterations: 3, fadeIterations: 1 }, dataset: ds, outDir: dir, resume: true }),
     userError(/^cannot resume with stableIterations=3: .* was trained with stableIterations=1/),
   );
   ds.dispose();
@@ -309,7 +309,7 @@ test('runTraining on a progressive preset: images of the wrong size are a UserEr
   const dir = tmp();
   const ds: ImageDataset = makeImageDataset({ name: 'small', images: tf.zeros([4, 6, 6, 1]), note: '', source: 'generated' });
   await assert.rejects(
-    runTraining({ preset: 'hires-quick', overrides: { maxSize: '8' }, dataset: ds, outDir: dir }),
+    runTraining({ preset: 'hires-quick', overrides: { maxSize: 8 }, dataset: ds, outDir: dir }),
     userError(/dataset fashion-mnist .*has examples of 6×6×1 but the progressive networks of hires-quick take 8×8×1: pass --set maxSize=8/),
   );
   ds.dispose();
@@ -325,20 +325,22 @@ test('progressive presets: ordinary presets of method progressive at three scale
   }
   assert.equal(presetAs(PRESETS['hires-paper'], 'progressive').maxSize, 1024);
   assert.equal(PRESETS['hires-paper'].latentDim, 512);
-  const p = resolvePreset('hires-cpu', { batchSize: '8', klReduction: 'sum', maxSize: '64' });
+  const p = resolvePreset('hires-cpu', { batchSize: 8, klReduction: 'sum', maxSize: 64 });
   assert.equal(p.batchSize, 8);
   assert.equal(presetAs(p, 'progressive').maxSize, 64);
   assert.equal(PRESETS['hires-cpu'].batchSize, 16, 'the base preset is unchanged');
   assert.throws(() => resolvePreset('hires-huge'), userError(/unknown preset "hires-huge"; valid presets: .*hires-quick/));
-  assert.throws(() => resolvePreset('hires-cpu', { batchsize: '3' }), userError(/unknown key "batchsize".*valid keys: .*stableIterations/));
-  assert.throws(() => resolvePreset('hires-cpu', { fadeIterations: '2.5' }), userError(/fadeIterations must be a whole number/));
-  assert.throws(() => resolvePreset('hires-cpu', { maxSize: '48' }), userError(/maxSize=48 is out of range: maxSize must be a power of two ≥ 4/));
-  assert.throws(() => resolvePreset('hires-cpu', { iterations: '100' }), userError(/the growth schedule sets the length of a progressive run: leave iterations and epochs at 0/));
-  assert.throws(() => resolvePreset('hires-cpu', { imageSize: '16' }), userError(/resizes its data to maxSize: leave imageSize at 0 and set maxSize/));
+  assert.throws(() => resolvePreset('hires-cpu', { batchsize: 3 } as PresetOverrides), userError(/unknown key "batchsize".*valid keys: .*stableIterations/));
+  assert.throws(() => parseOverrides(['batchsize=3']), userError(/^--set batchsize=3: unknown key "batchsize".*valid keys: .*stableIterations/));
+  assert.throws(() => resolvePreset('hires-cpu', { fadeIterations: 2.5 }), userError(/fadeIterations=2\.5 is out of range: fadeIterations must be a whole number/));
+  assert.throws(() => parseOverrides(['fadeIterations=2.5']), userError(/^--set fadeIterations=2\.5: fadeIterations must be a whole number$/));
+  assert.throws(() => resolvePreset('hires-cpu', { maxSize: 48 }), userError(/maxSize=48 is out of range: maxSize must be a power of two ≥ 4/));
+  assert.throws(() => resolvePreset('hires-cpu', { iterations: 100 }), userError(/the growth schedule sets the length of a progressive run: leave iterations and epochs at 0/));
+  assert.throws(() => resolvePreset('hires-cpu', { imageSize: 16 }), userError(/resizes its data to maxSize: leave imageSize at 0 and set maxSize/));
   assert.throws(() => resolvePreset('hires-cpu', { occlusion: 'B20' }), userError(/occlusion .* is not supported with progressive growing/));
   assert.throws(() => resolvePreset('hires-cpu', { method: 'triangle' }), userError(/arch progressive is trained by method progressive only/));
   assert.throws(() => resolvePreset('mnist-quick', { method: 'progressive' }), userError(/method progressive grows its own networks: set arch=progressive/));
-  assert.throws(() => resolvePreset('mnist-quick', { method: 'progressive', arch: 'progressive', imageSize: '0', epochs: '0', iterations: '0' }), userError(/method progressive needs maxSize/));
+  assert.throws(() => resolvePreset('mnist-quick', { method: 'progressive', arch: 'progressive', imageSize: 0, epochs: 0, iterations: 0 }), userError(/method progressive needs maxSize/));
   // Texture and dynamic-texture presets are ordinary TrainPresets.
   for (const s of ['quick', 'cpu', 'paper']) {
     assert.equal(PRESETS[`texture-${s}`].arch, 'texture');

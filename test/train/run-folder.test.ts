@@ -13,13 +13,13 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { isUserError } from '../../lib/errors';
 import { readCheckpointFile, type TrainingCheckpointMeta } from '../../lib/train/checkpoint';
-import { resolvePreset } from '../../lib/train/presets';
+import { resolvePreset, type PresetOverrides } from '../../lib/train/presets';
 import { checkResumeChanges, fsUserError, prepareOutputDir, RunFolder, writeFileAtomic, type FileWriter } from '../../lib/train/run-folder';
 import { runTraining, type MetricsRecord, type TrainingSummary } from '../../lib/train/runner';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-folder-'));
 /** Tiny nets and data: a toy2d-quick iteration takes milliseconds. */
-const SMALL = { hidden: '8,8', batchSize: '16', dataLimit: '64', logEvery: '1' };
+const SMALL = { hidden: [8, 8], batchSize: 16, dataLimit: 64, logEvery: 1 };
 
 /** `fn` throws a UserError whose message is one line matching `re`. */
 function oneLine(re: RegExp) {
@@ -131,9 +131,9 @@ test('prepareOutputDir refuses a parent it cannot write into', (t) => {
 });
 
 /** A finished 3-iteration toy2d-quick run in a new folder. */
-async function finishedRun(overrides: Record<string, string> = {}): Promise<string> {
+async function finishedRun(overrides: PresetOverrides = {}): Promise<string> {
   const dir = tmp();
-  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: '3', ...overrides }, outDir: dir });
+  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: 3, ...overrides }, outDir: dir });
   run.dispose();
   return dir;
 }
@@ -147,7 +147,7 @@ test("a folder holding a run is refused under 'refuse' without touching it; the 
   const dir = await finishedRun();
   const before = snapshot(dir);
   assert.throws(() => RunFolder.open(dir, 'refuse'), oneLine(/holds another run \(preset toy2d-quick, 3 iterations, completed\): pass --resume to continue it, --force to overwrite it, or another --out/));
-  await assert.rejects(runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: '3' }, outDir: dir, existingRun: 'refuse' }), oneLine(/holds another run/));
+  await assert.rejects(runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: 3 }, outDir: dir, existingRun: 'refuse' }), oneLine(/holds another run/));
   assert.deepEqual(snapshot(dir), before, 'metrics, summary and checkpoint untouched');
   assert.ok(!fs.existsSync(path.join(dir, '.lock')));
   // An empty folder, or one holding only unrelated files, is not a run.
@@ -191,7 +191,7 @@ test('temp files of interrupted writes are removed when the folder is taken, wit
   for (const f of stale) fs.writeFileSync(path.join(dir, f), 'half');
   fs.writeFileSync(path.join(dir, 'plan.tmp'), 'mine');
   const notes: string[] = [];
-  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: '4' }, outDir: dir, resume: true, onNote: (l) => notes.push(l) });
+  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: 4 }, outDir: dir, resume: true, onNote: (l) => notes.push(l) });
   run.dispose();
   for (const f of stale) {
     assert.ok(!fs.existsSync(path.join(dir, f)), f);
@@ -203,36 +203,29 @@ test('temp files of interrupted writes are removed when the folder is taken, wit
 
 test('checkResumeChanges refuses identity keys and notes schedule keys', () => {
   const rec = resolvePreset('toy2d-quick', SMALL);
-  const identity: [string, string][] = [
-    ['method', 'vae'],
-    ['width', '2'],
-    ['latentDim', '3'],
-    ['dataset', 'toy2d-grid25'],
-    ['seed', '7'],
-    ['hidden', '16,16'],
-    ['batchSize', '32'],
-  ];
-  for (const [k, v] of identity) {
-    assert.throws(() => checkResumeChanges(rec, resolvePreset('toy2d-quick', { ...SMALL, [k]: v }), 'c.ckpt'), oneLine(new RegExp(`^cannot resume with ${k}=${v}: c\\.ckpt was trained with ${k}=.*; resume without changing ${k}, or start a new run in another --out folder$`)));
+  const identity: PresetOverrides[] = [{ method: 'vae' }, { width: 2 }, { latentDim: 3 }, { dataset: 'toy2d-grid25' }, { seed: 7 }, { hidden: [16, 16] }, { batchSize: 32 }];
+  for (const change of identity) {
+    const [k, v] = Object.entries(change)[0];
+    assert.throws(() => checkResumeChanges(rec, resolvePreset('toy2d-quick', { ...SMALL, ...change }), 'c.ckpt'), oneLine(new RegExp(`^cannot resume with ${k}=${String(v)}: c\\.ckpt was trained with ${k}=.*; resume without changing ${k}, or start a new run in another --out folder$`)));
   }
-  assert.deepEqual(checkResumeChanges(rec, resolvePreset('toy2d-quick', { ...SMALL, iterations: '9000', lrGen: '0.0005', logEvery: '5' }), 'c.ckpt'), ['iterations 4000 → 9000', 'lrGen 0.001 → 0.0005', 'logEvery 1 → 5']);
+  assert.deepEqual(checkResumeChanges(rec, resolvePreset('toy2d-quick', { ...SMALL, iterations: 9000, lrGen: 0.0005, logEvery: 5 }), 'c.ckpt'), ['iterations 4000 → 9000', 'lrGen 0.001 → 0.0005', 'logEvery 1 → 5']);
   assert.deepEqual(checkResumeChanges(rec, rec, 'c.ckpt'), []);
 });
 
 test('runTraining --resume refuses method, width, latentDim, dataset and seed changes without touching the folder; allows iterations and learning rates with a note', async () => {
   const dir = await finishedRun();
   const before = snapshot(dir);
-  const resume = (overrides: Record<string, string>, seed?: number) => runTraining({ preset: 'toy2d-quick', overrides, outDir: dir, resume: true, ...(seed !== undefined ? { seed } : {}) });
+  const resume = (overrides: PresetOverrides, seed?: number) => runTraining({ preset: 'toy2d-quick', overrides, outDir: dir, resume: true, ...(seed !== undefined ? { seed } : {}) });
   await assert.rejects(resume({ method: 'vae' }), oneLine(/^cannot resume with method=vae: .*latest\.ckpt was trained with method=triangle/));
-  await assert.rejects(resume({ width: '2' }), oneLine(/^cannot resume with width=2: .* was trained with width=1/));
-  await assert.rejects(resume({ latentDim: '4' }), oneLine(/^cannot resume with latentDim=4: .* was trained with latentDim=2/));
+  await assert.rejects(resume({ width: 2 }), oneLine(/^cannot resume with width=2: .* was trained with width=1/));
+  await assert.rejects(resume({ latentDim: 4 }), oneLine(/^cannot resume with latentDim=4: .* was trained with latentDim=2/));
   await assert.rejects(resume({ dataset: 'toy2d-grid25' }), oneLine(/^cannot resume with dataset=toy2d-grid25: .* was trained with dataset=toy2d-ring8/));
   await assert.rejects(resume({}, 7), oneLine(new RegExp(`^cannot resume with seed=7: .* was trained with seed=${PRESETS['toy2d-quick'].seed}`)));
-  await assert.rejects(resume({ seed: '7' }), oneLine(/^cannot resume with seed=7/));
+  await assert.rejects(resume({ seed: 7 }), oneLine(/^cannot resume with seed=7/));
   assert.deepEqual(snapshot(dir), before, 'refused resumes change nothing');
   const notes: string[] = [];
   const tensors = tf.memory().numTensors;
-  const run = await runTraining({ preset: 'toy2d-quick', overrides: { iterations: '5', lrGen: '0.0005' }, outDir: dir, resume: true, onNote: (l) => notes.push(l) });
+  const run = await runTraining({ preset: 'toy2d-quick', overrides: { iterations: 5, lrGen: 0.0005 }, outDir: dir, resume: true, onNote: (l) => notes.push(l) });
   assert.deepEqual(notes, ['resuming from iteration 3 with changed schedule: iterations 3 → 5, lrGen 0.001 → 0.0005']);
   assert.equal(run.summary.resumedFrom, 3);
   assert.deepEqual(run.summary.resumeChanges, ['iterations 3 → 5', 'lrGen 0.001 → 0.0005']);
@@ -270,7 +263,7 @@ for (const [what, fault] of [
     await assert.rejects(
       runTraining({
         preset: 'toy2d-quick',
-        overrides: { iterations: '6' },
+        overrides: { iterations: 6 },
         outDir: dir,
         resume: true,
         writer,
@@ -284,7 +277,7 @@ for (const [what, fault] of [
     assert.deepEqual(fs.readFileSync(file), good, 'previous checkpoint byte-identical');
     assert.deepEqual(noTemps(path.join(dir, 'checkpoint')), []);
     assert.equal(readCheckpointFile<TrainingCheckpointMeta>(file).meta.iteration, 3);
-    const run = await runTraining({ preset: 'toy2d-quick', overrides: { iterations: '6' }, outDir: dir, resume: true });
+    const run = await runTraining({ preset: 'toy2d-quick', overrides: { iterations: 6 }, outDir: dir, resume: true });
     assert.equal(run.summary.resumedFrom, 3);
     assert.equal(run.summary.status, 'completed');
     run.dispose();
@@ -297,7 +290,7 @@ test('ENOSPC on a metrics line stops the run in one line; summary.json is not wr
   const dir = tmp();
   const armed = armedEnospc();
   await assert.rejects(
-    runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: '6' }, outDir: dir, writer: armed.writer, callbacks: { onIteration: ({ iteration }) => void (iteration === 2 && (armed.on = true)) } }),
+    runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: 6 }, outDir: dir, writer: armed.writer, callbacks: { onIteration: ({ iteration }) => void (iteration === 2 && (armed.on = true)) } }),
     oneLine(/^disk full writing .*metrics\.jsonl; free space and resume with --resume$/),
   );
   assert.ok(!fs.existsSync(path.join(dir, 'summary.json')));
@@ -314,7 +307,7 @@ test('a real full disk (a 64 KiB tmpfs): nothing touched when even the lock does
   }
   try {
     const dir = path.join(mnt, 'run');
-    const first = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: '3' }, outDir: dir });
+    const first = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: 3 }, outDir: dir });
     first.dispose();
     const file = path.join(dir, 'checkpoint', 'latest.ckpt');
     const good = fs.readFileSync(file);
@@ -331,7 +324,7 @@ test('a real full disk (a 64 KiB tmpfs): nothing touched when even the lock does
     } finally {
       fs.closeSync(fd);
     }
-    const resume = () => runTraining({ preset: 'toy2d-quick', overrides: { iterations: '6' }, outDir: dir, resume: true });
+    const resume = () => runTraining({ preset: 'toy2d-quick', overrides: { iterations: 6 }, outDir: dir, resume: true });
     const tensors = tf.memory().numTensors;
     await assert.rejects(resume(), oneLine(/^disk full writing .*[/\\]\.lock; free space and run again$/));
     assert.deepEqual(snapshot(dir), before, 'a disk too full for the lock: the folder is untouched');

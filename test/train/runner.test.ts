@@ -9,7 +9,7 @@ import { loadTrainedModels, runTraining, type MetricsRecord, type TrainingRun, t
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dtri-run-'));
 /** Tiny nets and data so every run takes well under a second per iteration on the cpu backend. */
-const SMALL = { hidden: '8,8', batchSize: '16', dataLimit: '64', logEvery: '1', lrDecay: '0.9' };
+const SMALL = { hidden: [8, 8], batchSize: 16, dataLimit: 64, logEvery: 1, lrDecay: 0.9 };
 
 const weights = (run: TrainingRun) =>
   Object.entries(run.models).flatMap(([k, m]) => [...m!.trainable(), ...m!.buffers()].map((v) => [`${k}/${v.name}`, Array.from(v.variable.dataSync())] as const));
@@ -25,7 +25,7 @@ test('runTraining writes metrics.jsonl, checkpoint and summary, reports progress
   const dir = tmp();
   const before = tf.memory().numTensors;
   const progress: number[] = [];
-  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: '5' }, outDir: dir, onProgress: (p) => progress.push(p.iteration) });
+  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: 5 }, outDir: dir, onProgress: (p) => progress.push(p.iteration) });
   assert.deepEqual(progress, [1, 2, 3, 4, 5]);
   assert.equal(readMetrics(dir).length, 5);
   assert.equal(run.history.length, 5);
@@ -57,10 +57,10 @@ for (const [preset, extra] of [
   test(`checkpoint → resume gives bit-identical weights and metrics (${'method' in extra ? extra.method : 'triangle'})`, async () => {
     const full = tmp();
     const half = tmp();
-    const a = await runTraining({ preset, overrides: { ...SMALL, ...extra, iterations: '6', checkpointEvery: '2' }, outDir: full });
-    const b1 = await runTraining({ preset, overrides: { ...SMALL, ...extra, iterations: '3' }, outDir: half });
+    const a = await runTraining({ preset, overrides: { ...SMALL, ...extra, iterations: 6, checkpointEvery: 2 }, outDir: full });
+    const b1 = await runTraining({ preset, overrides: { ...SMALL, ...extra, iterations: 3 }, outDir: half });
     b1.dispose();
-    const b2 = await runTraining({ preset, overrides: { ...SMALL, ...extra, iterations: '6' }, outDir: half, resume: true });
+    const b2 = await runTraining({ preset, overrides: { ...SMALL, ...extra, iterations: 6 }, outDir: half, resume: true });
     assert.equal(b2.summary.resumedFrom, 3);
     assert.equal(b2.history[0].iteration, 4);
     assert.deepEqual(weights(b2), weights(a));
@@ -77,7 +77,7 @@ test('an AbortSignal stops between iterations, checkpoints, and returns status a
   const ac = new AbortController();
   const run = await runTraining({
     preset: 'toy2d-quick',
-    overrides: { ...SMALL, iterations: '50' },
+    overrides: { ...SMALL, iterations: 50 },
     outDir: dir,
     signal: ac.signal,
     callbacks: { onIteration: ({ iteration }) => void (iteration === 2 && ac.abort()) },
@@ -95,7 +95,7 @@ test('a non-finite loss stops with a one-line UserError and the last good checkp
   await assert.rejects(
     runTraining({
       preset: 'toy2d-quick',
-      overrides: { ...SMALL, iterations: '10', checkpointEvery: '2' },
+      overrides: { ...SMALL, iterations: 10, checkpointEvery: 2 },
       outDir: dir,
       callbacks: {
         onIteration: ({ iteration, trainer }) => {
@@ -121,7 +121,7 @@ test('a non-finite loss stops with a one-line UserError and the last good checkp
 
 test('resuming a run folder with another preset is a UserError', async () => {
   const dir = tmp();
-  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: '1' }, outDir: dir });
+  const run = await runTraining({ preset: 'toy2d-quick', overrides: { ...SMALL, iterations: 1 }, outDir: dir });
   run.dispose();
   await assert.rejects(runTraining({ preset: 'toy2d-cpu', outDir: dir, resume: true }), (e: unknown) => isUserError(e) && /trained with toy2d-quick/.test((e as Error).message));
   fs.rmSync(dir, { recursive: true });
