@@ -11,8 +11,10 @@ import {
   BatchNorm,
   Conv2d,
   Conv3d,
+  type ConvOptions,
   ConvTranspose2d,
   ConvTranspose3d,
+  type ConvTransposeOptions,
   Dense,
   type Describable,
   type Layer,
@@ -67,22 +69,20 @@ export class StackBuilder {
     for (const r of specs) {
       const base = name ?? `${this.prefix}.l${this.row++}`;
       const common = { bias: r.bias, spectralNorm: this.spectralNorm, seed: this.seed };
-      const k = r.k ?? 1;
-      const s = r.s ?? 1;
-      const p = r.p ?? 0;
+      const geometry = { inChannels: this.channels, outChannels: r.out, kernel: r.k ?? 1, stride: r.s ?? 1, padding: r.p ?? 0 };
       const wname = name ?? `${base}.${r.op === 'convT2d' || r.op === 'convT3d' ? 'convT' : r.op === 'dense' ? 'dense' : 'conv'}`;
       switch (r.op) {
         case 'conv2d':
-          this.layers.push(new Conv2d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Pair, stride: s as number | Pair, padding: p as number | Pair, ...common }));
+          this.layers.push(new Conv2d(wname, { ...geometry, ...common } as ConvOptions<number | Pair>));
           break;
         case 'convT2d':
-          this.layers.push(new ConvTranspose2d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Pair, stride: s as number | Pair, padding: p as number | Pair, outputSize: r.outSize as number | Pair | undefined, ...common }));
+          this.layers.push(new ConvTranspose2d(wname, { ...geometry, outputSize: r.outSize, ...common } as ConvTransposeOptions<number | Pair>));
           break;
         case 'conv3d':
-          this.layers.push(new Conv3d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Triple, stride: s as number | Triple, padding: p as number | Triple, ...common }));
+          this.layers.push(new Conv3d(wname, { ...geometry, ...common } as ConvOptions<number | Triple>));
           break;
         case 'convT3d':
-          this.layers.push(new ConvTranspose3d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Triple, stride: s as number | Triple, padding: p as number | Triple, outputSize: r.outSize as number | Triple | undefined, ...common }));
+          this.layers.push(new ConvTranspose3d(wname, { ...geometry, outputSize: r.outSize, ...common } as ConvTransposeOptions<number | Triple>));
           break;
         case 'dense':
           this.layers.push(new Dense(wname, { inFeatures: this.channels, outFeatures: r.out, ...common }));
