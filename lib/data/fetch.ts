@@ -41,27 +41,25 @@ export interface FetchRecipe {
 const MNIST_MIRROR = 'https://ossci-datasets.s3.amazonaws.com/mnist/';
 const FASHION = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/';
 
+/** The four IDX files of an MNIST-format dataset, in the order idxFiles takes their md5s. */
+const IDX_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'] as const;
+
+/** The IDX files of an MNIST-format dataset under `mirror` with their md5s (train images, train labels, test images, test labels). */
+function idxFiles(mirror: string, md5: readonly [string, string, string, string]): RemoteFile[] {
+  return IDX_FILES.map((file, i) => ({ url: `${mirror}${file}`, file, md5: md5[i] }));
+}
+
 /** Official files and their published checksums (md5s as pinned by torchvision; sha256 where published). */
 export const FETCH_RECIPES: Record<string, FetchRecipe> = {
   mnist: {
     title: 'MNIST',
     licence: 'CC BY-SA 3.0 (Y. LeCun, C. Cortes, C. Burges); yann.lecun.com is often unreachable, so the PyTorch mirror is used',
-    files: [
-      { url: `${MNIST_MIRROR}train-images-idx3-ubyte.gz`, file: 'train-images-idx3-ubyte.gz', md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873' },
-      { url: `${MNIST_MIRROR}train-labels-idx1-ubyte.gz`, file: 'train-labels-idx1-ubyte.gz', md5: 'd53e105ee54ea40749a09fcbcd1e9432' },
-      { url: `${MNIST_MIRROR}t10k-images-idx3-ubyte.gz`, file: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3' },
-      { url: `${MNIST_MIRROR}t10k-labels-idx1-ubyte.gz`, file: 't10k-labels-idx1-ubyte.gz', md5: 'ec29112dd5afa0611ce80d1b7f02629c' },
-    ],
+    files: idxFiles(MNIST_MIRROR, ['f68b3c2dcbeaaa9fbdd348bbdeb94873', 'd53e105ee54ea40749a09fcbcd1e9432', '9fb629c4189551a2d022fa330f9573f3', 'ec29112dd5afa0611ce80d1b7f02629c']),
   },
   'fashion-mnist': {
     title: 'Fashion-MNIST',
     licence: 'MIT (Zalando Research)',
-    files: [
-      { url: `${FASHION}train-images-idx3-ubyte.gz`, file: 'train-images-idx3-ubyte.gz', md5: '8d4fb7e6c68d591d4c3dfef9ec88bf0d' },
-      { url: `${FASHION}train-labels-idx1-ubyte.gz`, file: 'train-labels-idx1-ubyte.gz', md5: '25c81989df183df01b3e8a0aad5dffbe' },
-      { url: `${FASHION}t10k-images-idx3-ubyte.gz`, file: 't10k-images-idx3-ubyte.gz', md5: 'bef4ecab320f06d8554ea6380940ec79' },
-      { url: `${FASHION}t10k-labels-idx1-ubyte.gz`, file: 't10k-labels-idx1-ubyte.gz', md5: 'bb300cfdad3c16e7a12a480ee83cd310' },
-    ],
+    files: idxFiles(FASHION, ['8d4fb7e6c68d591d4c3dfef9ec88bf0d', '25c81989df183df01b3e8a0aad5dffbe', 'bef4ecab320f06d8554ea6380940ec79', 'bb300cfdad3c16e7a12a480ee83cd310']),
   },
   cifar10: {
     title: 'CIFAR-10 (binary version)',

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
-import { deriveNoiseSeed } from '../random';
+import { deriveNoiseSeed, SeededRng } from '../random';
 import {
   LandscapeGeneratorFn,
   LandscapeScoreFn,
@@ -495,13 +495,10 @@ export async function adBarriers(
   return { size: m, matrix: barrierMatrix(m, ends, ps, best), pairs: ps, values: best, successes, acceptance, meanSteps, trials: trials * dirs, radius };
 }
 
-/** A uniform in [0, 1) for chain c's step t, from the seed alone (mulberry32 of a hashed triple). */
+/** A uniform in [0, 1) for chain c's step t, from the seed alone (mulberry32, SeededRng, from a hashed triple). */
 function chainUniform(seed: number, chain: number, step: number): number {
-  let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(chain + 1, 0xc2b2ae35) ^ Math.imul(step + 1, 0x27d4eb2f)) >>> 0;
-  h = (h + 0x6d2b79f5) >>> 0;
-  let t = Math.imul(h ^ (h >>> 15), h | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  const h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(chain + 1, 0xc2b2ae35) ^ Math.imul(step + 1, 0x27d4eb2f)) >>> 0;
+  return SeededRng.fromState(h).next();
 }
 
 /** What attraction–diffusion settings are derived from: the size of the space and of the landscape. */

@@ -16,15 +16,15 @@ import { UserError } from '../errors';
 import { type ArchName, layoutFor, type ModelOptions, resolveModelOptions } from './architectures';
 import { applyEnergyForm } from './energy';
 import type { Describable, LayerDescription, Sequential } from './layers';
-import { type RowSpec, StackBuilder } from './nets';
-import type { EnergyForm, LatentEbm, NamedVariable } from './types';
+import { type RowSpec, StackBuilder, StackModule } from './nets';
+import type { EnergyForm, LatentEbm } from './types';
 
 /** Negative slope of every LeakyReLU of f_α(x, z) (the authors' code: nn.LeakyReLU(0.1)). */
 export const LATENT_EBM_LRELU_SLOPE = 0.1;
 
 export const LATENT_EBM_ARCHS: readonly ArchName[] = ['mnist', 'cifar', 'celeba', 'mlp2d'];
 
-export class NetLatentEbm implements LatentEbm, Describable {
+export class NetLatentEbm extends StackModule implements LatentEbm, Describable {
   constructor(
     readonly name: string,
     readonly xBranch: Sequential,
@@ -33,7 +33,13 @@ export class NetLatentEbm implements LatentEbm, Describable {
     readonly inputShape: number[],
     readonly latentShape: number[],
     readonly energyForm: EnergyForm,
-  ) {}
+  ) {
+    super();
+  }
+
+  protected stacks(): Sequential[] {
+    return [this.xBranch, this.zBranch, this.joint];
+  }
 
   /** r(x, z) before the energy form, [N]. */
   raw(x: tf.Tensor, z: tf.Tensor, training: boolean): tf.Tensor1D {
@@ -60,18 +66,6 @@ export class NetLatentEbm implements LatentEbm, Describable {
     const hx = this.xBranch.outputShape(inShape);
     const hz = this.zBranch.outputShape(zIn);
     return [...this.xBranch.describe(inShape), ...this.zBranch.describe(zIn), ...this.joint.describe([hx[0] + hz[0]])];
-  }
-
-  trainable(): NamedVariable[] {
-    return [this.xBranch, this.zBranch, this.joint].flatMap((m) => m.trainable());
-  }
-
-  buffers(): NamedVariable[] {
-    return [this.xBranch, this.zBranch, this.joint].flatMap((m) => m.buffers());
-  }
-
-  dispose(): void {
-    for (const m of [this.xBranch, this.zBranch, this.joint]) m.dispose();
   }
 }
 

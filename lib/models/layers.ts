@@ -247,20 +247,33 @@ export interface ConvTransposeOptions<K> extends ConvOptions<K> {
   outputSize?: K;
 }
 
-/** 2-D convolution = PyTorch `Conv2d(in, out, kernel, stride, padding)`; runs `tf.fused.conv2d` with the bias. */
-export class Conv2d extends WeightedLayer {
+/**
+ * What the 2-D and 3-D convolutions and their transposes share: kernel, stride and padding per spatial
+ * axis, the weight [...kernel, in, out] ([...kernel, out, in] for a transpose, as PyTorch's
+ * ConvTranspose, whose output channels are then the weight's axis kernel.length) and the kind shown.
+ */
+abstract class ConvLayer<T extends Pair | Triple> extends WeightedLayer {
   readonly kind: string;
-  private readonly k: Pair;
-  private readonly s: Pair;
-  private readonly p: Pair;
+  protected readonly k: T;
+  protected readonly s: T;
+  protected readonly p: T;
 
-  constructor(name: string, readonly o: ConvOptions<number | Pair>) {
-    const k = pair(o.kernel);
-    super(name, [k[0], k[1], o.inChannels, o.outChannels], 3, o);
+  /** @param op the kind's name ('conv2d', 'convT2d', …) @param perAxis a number or one per spatial axis → one per axis */
+  constructor(name: string, op: string, o: ConvOptions<number | T>, perAxis: (v: number | T) => T, transpose: boolean) {
+    const k = perAxis(o.kernel);
+    super(name, transpose ? [...k, o.outChannels, o.inChannels] : [...k, o.inChannels, o.outChannels], transpose ? k.length : k.length + 1, o);
     this.k = k;
-    this.s = pair(o.stride ?? 1);
-    this.p = pair(o.padding ?? 0);
-    this.kind = `conv2d ${k[0]}x${k[1]}/${this.s[0]} p${this.p[0]}${this.sn ? ' SN' : ''} → ${o.outChannels}`;
+    this.s = perAxis(o.stride ?? 1);
+    this.p = perAxis(o.padding ?? 0);
+    const geometry = k.length === 2 ? `${k[0]}x${k[1]}/${this.s[0]} p${this.p[0]}` : `${k.join('x')}/${this.s.join(',')} p${this.p.join(',')}`;
+    this.kind = `${op} ${geometry}${this.sn ? ' SN' : ''} → ${o.outChannels}`;
+  }
+}
+
+/** 2-D convolution = PyTorch `Conv2d(in, out, kernel, stride, padding)`; runs `tf.fused.conv2d` with the bias. */
+export class Conv2d extends ConvLayer<Pair> {
+  constructor(name: string, readonly o: ConvOptions<number | Pair>) {
+    super(name, 'conv2d', o, pair, false);
   }
 
   outputShape(inShape: number[]): number[] {
@@ -294,19 +307,9 @@ export class Conv2d extends WeightedLayer {
  * bottom/right, as in PyTorch. So Table 6's 3→7 is k4 s2 p1 outputSize 7 (output_padding 1) and 7→14 is
  * k4 s2 p1 (output_padding 0). The tests check this against a direct scatter-add implementation.
  */
-export class ConvTranspose2d extends WeightedLayer {
-  readonly kind: string;
-  private readonly k: Pair;
-  private readonly s: Pair;
-  private readonly p: Pair;
-
+export class ConvTranspose2d extends ConvLayer<Pair> {
   constructor(name: string, readonly o: ConvTransposeOptions<number | Pair>) {
-    const k = pair(o.kernel);
-    super(name, [k[0], k[1], o.outChannels, o.inChannels], 2, o);
-    this.k = k;
-    this.s = pair(o.stride ?? 1);
-    this.p = pair(o.padding ?? 0);
-    this.kind = `convT2d ${k[0]}x${k[1]}/${this.s[0]} p${this.p[0]}${this.sn ? ' SN' : ''} → ${o.outChannels}`;
+    super(name, 'convT2d', o, pair, true);
   }
 
   outputShape(inShape: number[]): number[] {
@@ -336,19 +339,9 @@ export class ConvTranspose2d extends WeightedLayer {
  * 3-D convolution on [N, T, H, W, C] = PyTorch `Conv3d` (PyTorch's NCDHW, D = time). tfjs's conv3d has
  * only 'valid'/'same', so symmetric padding is done with `tf.pad` first.
  */
-export class Conv3d extends WeightedLayer {
-  readonly kind: string;
-  private readonly k: Triple;
-  private readonly s: Triple;
-  private readonly p: Triple;
-
+export class Conv3d extends ConvLayer<Triple> {
   constructor(name: string, readonly o: ConvOptions<number | Triple>) {
-    const k = triple(o.kernel);
-    super(name, [k[0], k[1], k[2], o.inChannels, o.outChannels], 4, o);
-    this.k = k;
-    this.s = triple(o.stride ?? 1);
-    this.p = triple(o.padding ?? 0);
-    this.kind = `conv3d ${k.join('x')}/${this.s.join(',')} p${this.p.join(',')}${this.sn ? ' SN' : ''} → ${o.outChannels}`;
+    super(name, 'conv3d', o, triple, false);
   }
 
   outputShape(inShape: number[]): number[] {
@@ -393,19 +386,9 @@ function conv3dTransposeWithGrad(x: tf.Tensor5D, w: tf.Tensor5D, outShape: [numb
  * tfjs's conv3dTranspose has only 'valid'/'same': we compute the un-cropped 'valid' output of size
  * (in − 1)·s + k + output_padding and crop p from each side.
  */
-export class ConvTranspose3d extends WeightedLayer {
-  readonly kind: string;
-  private readonly k: Triple;
-  private readonly s: Triple;
-  private readonly p: Triple;
-
+export class ConvTranspose3d extends ConvLayer<Triple> {
   constructor(name: string, readonly o: ConvTransposeOptions<number | Triple>) {
-    const k = triple(o.kernel);
-    super(name, [k[0], k[1], k[2], o.outChannels, o.inChannels], 3, o);
-    this.k = k;
-    this.s = triple(o.stride ?? 1);
-    this.p = triple(o.padding ?? 0);
-    this.kind = `convT3d ${k.join('x')}/${this.s.join(',')} p${this.p.join(',')}${this.sn ? ' SN' : ''} → ${o.outChannels}`;
+    super(name, 'convT3d', o, triple, true);
   }
 
   outputShape(inShape: number[]): number[] {

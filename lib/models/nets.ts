@@ -11,8 +11,10 @@ import {
   BatchNorm,
   Conv2d,
   Conv3d,
+  type ConvOptions,
   ConvTranspose2d,
   ConvTranspose3d,
+  type ConvTransposeOptions,
   Dense,
   type Describable,
   type Layer,
@@ -67,22 +69,20 @@ export class StackBuilder {
     for (const r of specs) {
       const base = name ?? `${this.prefix}.l${this.row++}`;
       const common = { bias: r.bias, spectralNorm: this.spectralNorm, seed: this.seed };
-      const k = r.k ?? 1;
-      const s = r.s ?? 1;
-      const p = r.p ?? 0;
+      const geometry = { inChannels: this.channels, outChannels: r.out, kernel: r.k ?? 1, stride: r.s ?? 1, padding: r.p ?? 0 };
       const wname = name ?? `${base}.${r.op === 'convT2d' || r.op === 'convT3d' ? 'convT' : r.op === 'dense' ? 'dense' : 'conv'}`;
       switch (r.op) {
         case 'conv2d':
-          this.layers.push(new Conv2d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Pair, stride: s as number | Pair, padding: p as number | Pair, ...common }));
+          this.layers.push(new Conv2d(wname, { ...geometry, ...common } as ConvOptions<number | Pair>));
           break;
         case 'convT2d':
-          this.layers.push(new ConvTranspose2d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Pair, stride: s as number | Pair, padding: p as number | Pair, outputSize: r.outSize as number | Pair | undefined, ...common }));
+          this.layers.push(new ConvTranspose2d(wname, { ...geometry, outputSize: r.outSize, ...common } as ConvTransposeOptions<number | Pair>));
           break;
         case 'conv3d':
-          this.layers.push(new Conv3d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Triple, stride: s as number | Triple, padding: p as number | Triple, ...common }));
+          this.layers.push(new Conv3d(wname, { ...geometry, ...common } as ConvOptions<number | Triple>));
           break;
         case 'convT3d':
-          this.layers.push(new ConvTranspose3d(wname, { inChannels: this.channels, outChannels: r.out, kernel: k as number | Triple, stride: s as number | Triple, padding: p as number | Triple, outputSize: r.outSize as number | Triple | undefined, ...common }));
+          this.layers.push(new ConvTranspose3d(wname, { ...geometry, outputSize: r.outSize, ...common } as ConvTransposeOptions<number | Triple>));
           break;
         case 'dense':
           this.layers.push(new Dense(wname, { inFeatures: this.channels, outFeatures: r.out, ...common }));
@@ -118,18 +118,38 @@ function checkExample(x: tf.Tensor, shape: number[], what: string, who: string):
   }
 }
 
-function collect(modules: { trainable(): NamedVariable[] }[]): NamedVariable[] {
-  return modules.flatMap((m) => m.trainable());
+/** A network made of Sequential stacks: its parameters, buffers and disposal are its stacks', in order. */
+export abstract class StackModule {
+  /** The stacks, in the order of trainable() and buffers(). */
+  protected abstract stacks(): Sequential[];
+
+  trainable(): NamedVariable[] {
+    return this.stacks().flatMap((m) => m.trainable());
+  }
+
+  buffers(): NamedVariable[] {
+    return this.stacks().flatMap((m) => m.buffers());
+  }
+
+  dispose(): void {
+    for (const m of this.stacks()) m.dispose();
+  }
 }
 
 /** g_θ: a stack ending in tanh, fed z reshaped to the stack's input shape. */
-export class NetGenerator implements Generator, Describable {
+export class NetGenerator extends StackModule implements Generator, Describable {
   constructor(
     readonly name: string,
     readonly net: Sequential,
     readonly latentShape: number[],
     readonly outputShape: number[],
-  ) {}
+  ) {
+    super();
+  }
+
+  protected stacks(): Sequential[] {
+    return [this.net];
+  }
 
   generate(z: tf.Tensor, training: boolean): tf.Tensor {
     checkExample(z, this.latentShape, 'z', this.name);
@@ -139,22 +159,10 @@ export class NetGenerator implements Generator, Describable {
   describe(inShape: number[] = this.latentShape): LayerDescription[] {
     return this.net.describe(inShape);
   }
-
-  trainable(): NamedVariable[] {
-    return this.net.trainable();
-  }
-
-  buffers(): NamedVariable[] {
-    return this.net.buffers();
-  }
-
-  dispose(): void {
-    this.net.dispose();
-  }
 }
 
 /** q_φ(z|x): a shared trunk and two heads of the same geometry, one for μ and one for log σ² (as the authors' conv51/conv52). */
-export class NetInference implements InferenceNet, Describable {
+export class NetInference extends StackModule implements InferenceNet, Describable {
   constructor(
     readonly name: string,
     readonly trunk: Sequential,
@@ -162,7 +170,13 @@ export class NetInference implements InferenceNet, Describable {
     readonly logvarHead: Sequential,
     readonly inputShape: number[],
     readonly latentShape: number[],
-  ) {}
+  ) {
+    super();
+  }
+
+  protected stacks(): Sequential[] {
+    return [this.trunk, this.muHead, this.logvarHead];
+  }
 
   encode(x: tf.Tensor, training: boolean): { mu: tf.Tensor; logvar: tf.Tensor } {
     checkExample(x, this.inputShape, 'x', this.name);
@@ -180,18 +194,6 @@ export class NetInference implements InferenceNet, Describable {
     const h = this.trunk.outputShape(inShape);
     return [...this.trunk.describe(inShape), ...this.muHead.describe(h), ...this.logvarHead.describe(h)];
   }
-
-  trainable(): NamedVariable[] {
-    return collect([this.trunk, this.muHead, this.logvarHead]);
-  }
-
-  buffers(): NamedVariable[] {
-    return [this.trunk, this.muHead, this.logvarHead].flatMap((m) => m.buffers());
-  }
-
-  dispose(): void {
-    for (const m of [this.trunk, this.muHead, this.logvarHead]) m.dispose();
-  }
 }
 
 /**
@@ -199,13 +201,19 @@ export class NetInference implements InferenceNet, Describable {
  * (for the 1×1×1 outputs of Tables 4–6 this is just r; for the texture and dynamic-texture EBMs, whose
  * last layer is a conv map, f is the sum of the map, as in FRAME/STGConvNet), then the energy form.
  */
-export class NetEbm implements Ebm, Describable {
+export class NetEbm extends StackModule implements Ebm, Describable {
   constructor(
     readonly name: string,
     readonly net: Sequential,
     readonly inputShape: number[],
     readonly energyForm: EnergyForm,
-  ) {}
+  ) {
+    super();
+  }
+
+  protected stacks(): Sequential[] {
+    return [this.net];
+  }
 
   /** r(x) before the energy form, [N]. */
   raw(x: tf.Tensor, training: boolean): tf.Tensor1D {
@@ -223,17 +231,5 @@ export class NetEbm implements Ebm, Describable {
 
   describe(inShape: number[] = this.inputShape): LayerDescription[] {
     return this.net.describe(inShape);
-  }
-
-  trainable(): NamedVariable[] {
-    return this.net.trainable();
-  }
-
-  buffers(): NamedVariable[] {
-    return this.net.buffers();
-  }
-
-  dispose(): void {
-    this.net.dispose();
   }
 }

@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 import { ENERGY_FORMS, applyEnergyForm } from './energy';
 import type { Describable, LayerDescription, Sequential } from './layers';
-import { type RowSpec, StackBuilder } from './nets';
+import { type RowSpec, StackBuilder, StackModule } from './nets';
 import type { EnergyForm, Ebm, Generator, InferenceNet, NamedVariable } from './types';
 
 export interface ProgressiveOptions {
@@ -66,13 +66,15 @@ function lerp(a: tf.Tensor, b: tf.Tensor, alpha: number): tf.Tensor {
   return tf.add(tf.mul(a, alpha), tf.mul(b, 1 - alpha));
 }
 
-abstract class ProgressiveNet implements Describable {
+abstract class ProgressiveNet extends StackModule implements Describable {
   constructor(
     readonly name: string,
     protected readonly state: StageState,
     protected readonly startSize: number,
     protected readonly channels: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Current resolution. */
   get size(): number {
@@ -87,21 +89,14 @@ abstract class ProgressiveNet implements Describable {
   abstract activeModules(): Sequential[];
   abstract describe(inShape?: number[]): LayerDescription[];
 
-  trainable(): NamedVariable[] {
-    return this.modules().flatMap((m) => m.trainable());
+  /** Every stage's stacks: trainable(), buffers() and dispose() cover them all. */
+  protected stacks(): Sequential[] {
+    return this.modules();
   }
 
   /** The variables the current (stage, α) uses. */
   activeTrainable(): NamedVariable[] {
     return this.activeModules().flatMap((m) => m.trainable());
-  }
-
-  buffers(): NamedVariable[] {
-    return this.modules().flatMap((m) => m.buffers());
-  }
-
-  dispose(): void {
-    for (const m of this.modules()) m.dispose();
   }
 }
 

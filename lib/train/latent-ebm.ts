@@ -22,11 +22,8 @@ import {
 } from '../objectives/latent-ebm';
 import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from '../random';
-
-/** Stream of the θ-step's fresh e₂ (NOISE_STREAM.extra and above are free for trainers). */
-const THETA_POSTERIOR_STREAM = NOISE_STREAM.extra + 1;
 import type { StepContext } from './trainer';
-import { descend, descendRepeatedly, reconstructFromMean, TrainerBase } from './trainer-base';
+import { descend, descendRepeatedly, reconstructFromMean, thetaStepPosterior, TrainerBase } from './trainer-base';
 
 export interface LatentEbmTrainerOptions {
   seed: number;
@@ -80,9 +77,7 @@ export class LatentEbmTrainer extends TrainerBase<'latentEbm' | 'generator' | 'i
       const e = descend(this.opt.latentEbm, () => latentEbmLossE(this.latentEbm, { x, z: zInf! }, { x: xGen, z }, true));
       const i = descend(this.opt.inference, () => latentEbmLossI(this.inference, this.generator, this.latentEbm, x, eps, { rule: inferenceRule, scaling, training: true, mask }));
       tf.dispose(Object.values(i.tensors));
-      const eps2 = this.state.normal([n, ...this.inference.latentShape], THETA_POSTERIOR_STREAM);
-      const zTheta = tf.tidy(() => inferenceSample(this.inference, x, eps2, true).zInf);
-      eps2.dispose();
+      const zTheta = thetaStepPosterior(this.state, this.inference, x);
       let g: ReturnType<typeof descendRepeatedly>;
       try {
         g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => latentEbmLossG(this.generator, this.latentEbm, x, zTheta, z, { scaling, training: true, mask }));

@@ -17,6 +17,7 @@ import { OCCLUSION_KINDS, type OcclusionKind } from '../data/masks';
 import type { ScalingName } from '../objectives/scaling';
 import type { MethodBase, PresetScale, PresetDraft, TrainPreset } from './presets';
 import { mnistNetworks } from './presets-notebooks';
+import type { ScheduleRow } from './presets-schedule';
 
 export type IncompleteMethod = 'triangle' | 'vae' | 'abp';
 export const INCOMPLETE_METHODS: readonly IncompleteMethod[] = ['triangle', 'vae', 'abp'];
@@ -44,18 +45,8 @@ export function incompletePresetName(method: IncompleteVariant, mask: OcclusionK
   return `mnist-incomplete-${method}-${maskSlug(mask)}-${scaling}-scaling-${scale}`;
 }
 
-interface IncompleteSchedule {
-  scale: PresetScale;
-  dataLimit: number;
-  width: number;
-  batchSize: number;
-  epochs: number;
-  iterations: number;
-  occlusionRefills: number;
-  checkpointEvery: number;
-  logEvery: number;
-  what: string;
-}
+/** One scale, with the refills of each image at recovery (occlusionRefills sits in the middle of the row). */
+type IncompleteSchedule = ScheduleRow & { occlusionRefills: number; what: string };
 
 /**
  * cpu: 1,000 images so every image is refilled ~26 times in 400 iterations of batch 64. Measured on 2

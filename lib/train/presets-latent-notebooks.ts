@@ -20,7 +20,8 @@
  * with the native backend: narrow nets, a few hundred iterations), paper (Table 6 networks, batch 100).
  * presets.ts passes the latent-EBM base in, so this file imports only types from it (no import cycle).
  */
-import type { MethodBase, PresetScale, PresetDraft, TrainPreset } from './presets';
+import type { MethodBase, PresetDraft, TrainPreset } from './presets';
+import { PAPER_SCHEDULE, type ScheduleRow } from './presets-schedule';
 
 /** presets.ts's LATENT_EBM_BASE: the method, optimizer and objective fields of the authors' latent-EBM code. */
 export type LatentEbmBase = MethodBase & Pick<PresetDraft, 'spectralNorm' | 'inferenceRule'>;
@@ -32,19 +33,8 @@ export const LATENT_VARIANTS: readonly LatentVariant[] = ['ours', 'ours-plus', '
 /** Digits of the anomaly experiment's default preset: all but the held-out 1. */
 export const ANOMALY_DEFAULT_HOLDOUT = 1;
 
-/** Size and schedule of one scale. */
-interface ScaleRow {
-  scale: PresetScale;
-  dataLimit: number;
-  width: number;
-  batchSize: number;
-  epochs: number;
-  iterations: number;
-  checkpointEvery: number;
-  logEvery: number;
-  /** how long, in words, for the description */
-  cost: string;
-}
+/** Size and schedule of one scale, and how long it takes, in words, for the description. */
+type ScaleRow = ScheduleRow & { cost: string };
 
 /** 09 and 10: a fixed number of iterations on the training split. */
 function generationRows(dataset: string): ScaleRow[] {
@@ -64,7 +54,7 @@ function generationRows(dataset: string): ScaleRow[] {
       logEvery: 10,
       cost: 'about 4 minutes for the latent EBM, 1 for the VAE, on 2 quiet cores',
     },
-    { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
+    { scale: 'paper', dataLimit: 0, width: 1, ...PAPER_SCHEDULE, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
   ];
 }
 
@@ -73,7 +63,7 @@ function imageRows(paperLimit: number): ScaleRow[] {
   return [
     { scale: 'quick', dataLimit: 256, width: 1 / 16, batchSize: 8, epochs: 1, iterations: 20, checkpointEvery: 0, logEvery: 5, cost: 'seconds; smoke test' },
     { scale: 'cpu', dataLimit: 5000, width: 1 / 8, batchSize: 64, epochs: 1, iterations: 300, checkpointEvery: 100, logEvery: 10, cost: 'tens of CPU-minutes on 2 cores' },
-    { scale: 'paper', dataLimit: paperLimit, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
+    { scale: 'paper', dataLimit: paperLimit, width: 1, ...PAPER_SCHEDULE, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
   ];
 }
 
@@ -88,7 +78,7 @@ const IMAGE_DATASETS: { dataset: string; arch: 'cifar' | 'celeba'; imageSize: nu
 const ANOMALY_ROWS: ScaleRow[] = [
   { scale: 'quick', dataLimit: 256, width: 1 / 16, batchSize: 32, epochs: 3, iterations: 0, checkpointEvery: 0, logEvery: 4, cost: 'seconds; smoke test' },
   { scale: 'cpu', dataLimit: 2400, width: 1 / 8, batchSize: 64, epochs: 10, iterations: 0, checkpointEvery: 0, logEvery: 10, cost: 'about 2 minutes per held-out digit for both models on 2 quiet cores' },
-  { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
+  { scale: 'paper', dataLimit: 0, width: 1, ...PAPER_SCHEDULE, cost: 'our choice of schedule: the paper gives none; GPU-class machine' },
 ];
 
 const NONE: number[] = [];

@@ -13,6 +13,7 @@
  * spread the list into PRESET_LIST without an import cycle.
  */
 import type { MethodBase, PresetScale, PresetDraft, TrainPreset } from './presets';
+import { PAPER_SCHEDULE, type ScheduleRow } from './presets-schedule';
 
 /** presets.ts's `mnistFamily`: quick/cpu/paper presets of one method on one 28×28 dataset (Table 6 networks). */
 export type MnistFamilyBuilder = (prefix: string, dataset: string, base: MethodBase, what: string) => PresetDraft[];
@@ -27,18 +28,6 @@ export interface NotebookPresetSources {
 
 const NONE: number[] = [];
 
-interface LargeScaleRow {
-  scale: PresetScale;
-  description: string;
-  dataLimit: number;
-  width: number;
-  batchSize: number;
-  epochs: number;
-  iterations: number;
-  checkpointEvery: number;
-  logEvery: number;
-}
-
 /**
  * §4.1.2: "the network structures are similar with the ones used in object generation with twice the
  * number of channels and batch normalization is used in all three models". Arch 'large' doubles `width`
@@ -50,7 +39,7 @@ interface LargeScaleRow {
  */
 function largeFamily(prefix: string, dataset: string, imageSize: 32 | 64, what: string, paperEpochs: number, cpuLimit: number, triangle: MethodBase, thetaSteps = COMPARISON_THETA_STEPS): PresetDraft[] {
   const table = imageSize === 32 ? 'Table 5' : 'Table 4';
-  const rows: LargeScaleRow[] = [
+  const rows: (ScheduleRow & { description: string })[] = [
     {
       scale: 'quick',
       description: `${what}, ${imageSize}×${imageSize}, 'large' networks at 1/32 width (1/16 of ${table}, BN in all nets), 256 images, batch 8, 20 iterations (seconds; smoke test)`,
@@ -116,17 +105,7 @@ export function mnistNetworks(dataset: string): Pick<PresetDraft, 'dataset' | 'i
 }
 
 /** One scale's data, network width and schedule of a 28×28 experiment preset, with its description. */
-export interface MnistScaleRow {
-  scale: PresetScale;
-  dataLimit: number;
-  width: number;
-  batchSize: number;
-  epochs: number;
-  iterations: number;
-  checkpointEvery: number;
-  logEvery: number;
-  what: string;
-}
+export type MnistScaleRow = ScheduleRow & { what: string };
 
 /** quick / cpu / paper rows of the 28×28 experiments: quick and paper fixed, cpu's width and iterations given. */
 export function mnistScaleRows(cpu: { width: number; iterations: number; checkpointEvery: number; dataLimit?: number }): MnistScaleRow[] {
@@ -135,7 +114,7 @@ export function mnistScaleRows(cpu: { width: number; iterations: number; checkpo
   return [
     { scale: 'quick', dataLimit: 512, width: 0.125, batchSize: 16, epochs: 1, iterations: 40, checkpointEvery: 0, logEvery: 5, what: '1/8-width Table 6 networks, 512 images, batch 16, 40 iterations (seconds; smoke test)' },
     { scale: 'cpu', dataLimit: limit, width: cpu.width, batchSize: 64, epochs: 1, iterations: cpu.iterations, checkpointEvery: cpu.checkpointEvery, logEvery: 10, what: `${widthText}-width Table 6 networks, ${limit.toLocaleString('en-US')} images, batch 64, ${cpu.iterations.toLocaleString('en-US')} iterations` },
-    { scale: 'paper', dataLimit: 0, width: 1, batchSize: 100, epochs: 100, iterations: 0, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, the full training set, batch 100, 100 epochs (GPU-class machine)' },
+    { scale: 'paper', dataLimit: 0, width: 1, ...PAPER_SCHEDULE, what: 'Table 6 networks, the full training set, batch 100, 100 epochs (GPU-class machine)' },
   ];
 }
 

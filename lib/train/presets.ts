@@ -24,6 +24,7 @@ import { synthesisPresets } from './presets-synthesis';
 import { notebookPresets } from './presets-notebooks';
 import { latentNotebookPresets } from './presets-latent-notebooks';
 import { incompletePresets } from './presets-incomplete';
+import { PAPER_SCHEDULE } from './presets-schedule';
 
 /** 'progressive': the triangle on networks that grow 4×4 → maxSize (§4.1.3, lib/train/progressive.ts). */
 export type TrainingMethod = 'triangle' | 'vae' | 'wake-sleep' | 'latent-ebm' | 'acd' | 'abp' | 'progressive';
@@ -355,11 +356,7 @@ function mnistFamily(prefix: string, dataset: string, base: Omit<PresetDraft, 'n
       description: `${what} on ${dataset}, Table 6 networks, batch 100, 100 epochs (GPU-class machine)`,
       dataLimit: 0,
       width: 1,
-      batchSize: 100,
-      epochs: 100,
-      iterations: 0,
-      checkpointEvery: 1000,
-      logEvery: 50,
+      ...PAPER_SCHEDULE,
     },
   ];
 }
@@ -401,11 +398,7 @@ function imageFamily(prefix: string, dataset: string, arch: PresetArch, imageSiz
       description: `${what}, the paper's networks, batch 100, 100 epochs (GPU-class machine)`,
       dataLimit: paperLimit,
       width: 1,
-      batchSize: 100,
-      epochs: 100,
-      iterations: 0,
-      checkpointEvery: 1000,
-      logEvery: 50,
+      ...PAPER_SCHEDULE,
     },
   ];
 }

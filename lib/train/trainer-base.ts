@@ -6,6 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Generator, InferenceNet, Module } from '../models/types';
+import { inferenceSample } from '../objectives/latent-ebm';
+import { NOISE_STREAM } from '../random';
 import { applyChecked, gradsAndTerms, NetworkOptimizer, type OptimizerConfig } from './optimizer';
 import type { TrainingMethod } from './presets';
 import { sampleGenerator, type StepContext, type Trainer, TrainerState } from './trainer';
@@ -119,4 +121,20 @@ export function descendRepeatedly<T extends { loss: tf.Scalar } & Record<string,
  */
 export function reconstructFromMean(generator: Generator, inference: InferenceNet, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => generator.generate(inference.encode(x, false).mu, false));
+}
+
+/** Stream of the θ-step's fresh posterior noise (NOISE_STREAM.extra and above are free for trainers; a
+ * stream of its own so the other draws, and a resumed run, are unchanged). */
+export const THETA_POSTERIOR_STREAM = NOISE_STREAM.extra + 1;
+
+/**
+ * The θ-step's z̃ = μ_φ(x) + σ_φ(x)ε′ (training mode) of the trainers with an EBM and an inference model:
+ * drawn anew through the just-updated φ with fresh noise ε′ of THETA_POSTERIOR_STREAM, as the authors'
+ * code recomputes it before the generator step; a constant for θ (no tape). Caller disposes.
+ */
+export function thetaStepPosterior(state: TrainerState, inference: InferenceNet, x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const eps2 = state.normal([x.shape[0], ...inference.latentShape], THETA_POSTERIOR_STREAM);
+    return inferenceSample(inference, x, eps2, true).zInf;
+  });
 }

@@ -12,16 +12,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Ebm, Generator, InferenceNet, Module } from '../models/types';
 import type { ObjectiveScaling } from '../objectives/scaling';
-import { inferenceSample } from '../objectives/latent-ebm';
 import { triangleEbmLoss, triangleGeneratorLoss, triangleInferenceLoss } from '../objectives/triangle';
 import type { OptimizerConfig } from './optimizer';
 import { NOISE_STREAM } from '../random';
-
-/** Stream of the θ-step's fresh ε′ (NOISE_STREAM.extra and above are free for trainers; a stream of its
- * own so the other draws, and a resumed run, are unchanged). */
-export const THETA_POSTERIOR_STREAM = NOISE_STREAM.extra + 1;
 import type { StepContext } from './trainer';
-import { descend, descendRepeatedly, reconstructFromMean, TrainerBase } from './trainer-base';
+import { descend, descendRepeatedly, reconstructFromMean, thetaStepPosterior, TrainerBase } from './trainer-base';
+
+/** Re-exported: the θ-step's own noise stream, with the trainer that introduced it (trainer-base.ts). */
+export { THETA_POSTERIOR_STREAM } from './trainer-base';
 
 export interface DivergenceTriangleOptions {
   seed: number;
@@ -81,10 +79,7 @@ export class DivergenceTriangleTrainer extends TrainerBase<'ebm' | 'generator' |
       const a = descend(this.opt.ebm, () => triangleEbmLoss(this.ebm, xData, xGen, true));
       const p = descend(this.opt.inference, () => triangleInferenceLoss(this.generator, this.inference, x, eps, z, xGen, s, true, mask));
       tf.dispose(Object.values(p.tensors));
-      zTheta = tf.tidy(() => {
-        const eps2 = this.state.normal([n, ...this.inference.latentShape], THETA_POSTERIOR_STREAM);
-        return inferenceSample(this.inference, x, eps2, true).zInf;
-      });
+      zTheta = thetaStepPosterior(this.state, this.inference, x);
       const zt = zTheta;
       const g = descendRepeatedly(this.opt.generator, this.generatorSteps, () => triangleGeneratorLoss(this.generator, this.inference, this.ebm, x, zt, z, s, true, xNoise, mask));
 

@@ -9,19 +9,14 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { padCopyKernel, sliceCopyKernel } from '../../lib/backend/copy-kernels';
 import { defaultNativeAddonPath, loadNativeBackend } from '../../lib/backend/native';
+import { SeededRng } from '../../lib/random';
 
 tf.setBackend('cpu');
 
-/** mulberry32 in [0, 1). */
+/** mulberry32 in [0, 1) (lib/random's SeededRng from the raw state `seed`). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = SeededRng.fromState(seed);
+  return () => r.next();
 }
 
 function input(shape: number[], dtype: 'float32' | 'int32' | 'bool', r: () => number): tf.Tensor {

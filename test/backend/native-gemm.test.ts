@@ -14,20 +14,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { defaultNativeAddonPath, loadNativeBackend, nativeEngineStats, resetNativeEngineStats } from '../../lib/backend/native';
+import { SeededRng } from '../../lib/random';
 
 const SKIP = fs.existsSync(defaultNativeAddonPath()) ? false : 'native addon not built (bash environment/build-native.sh)';
 
+/** mulberry32 (lib/random's SeededRng from the raw state `seed`): a seeded stream of floats in [-1, 1), as native.test.ts. */
 function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2147483648 - 1;
-  }
-  return out;
+  const rng = SeededRng.fromState(seed);
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
 }
 
 async function outputs(backend: string, shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {

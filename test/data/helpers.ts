@@ -56,23 +56,22 @@ export function zipBuffer(entries: { name: string; data: Buffer; deflate?: boole
     const name = Buffer.from(e.name, 'utf8');
     const body = e.deflate ? zlib.deflateRawSync(e.data) : e.data;
     const crc = zlib.crc32(e.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.deflate ? 8 : 0, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
+    // The fields both headers share: version needed (20), then from the method at `at` on (time and
+    // date left 0) crc, sizes and name length; the central header's "version made by" puts them 2 later.
+    const header = (bytes: number, signature: number, at: number): Buffer => {
+      const h = Buffer.alloc(bytes);
+      h.writeUInt32LE(signature, 0);
+      h.writeUInt16LE(20, at - 4);
+      h.writeUInt16LE(e.deflate ? 8 : 0, at);
+      h.writeUInt32LE(crc, at + 6);
+      h.writeUInt32LE(body.length, at + 10);
+      h.writeUInt32LE(e.data.length, at + 14);
+      h.writeUInt16LE(name.length, at + 18);
+      return h;
+    };
+    const local = header(30, 0x04034b50, 8);
+    const central = header(46, 0x02014b50, 10);
     central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(e.deflate ? 8 : 0, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, body);
     centrals.push(central, name);

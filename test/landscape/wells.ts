@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LandscapeScoreFn } from '../../lib/landscape/score';
+import { SeededRng } from '../../lib/random';
 
 export interface Well {
   center: number[];
@@ -89,17 +90,10 @@ export function collinearReference(
   return { minima, saddles };
 }
 
-/** A deterministic unit vector in D dimensions and a deterministic offset (mulberry32 stream). */
+/** A deterministic unit vector in D dimensions and a deterministic offset (mulberry32 stream: lib/random's SeededRng from the raw state `seed`). */
 export function seededVector(d: number, seed: number, scale = 1): number[] {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Array.from({ length: d }, () => (next() * 2 - 1) * scale);
+  const rng = SeededRng.fromState(seed);
+  return Array.from({ length: d }, () => (rng.next() * 2 - 1) * scale);
 }
 
 export function unit(v: readonly number[]): number[] {
