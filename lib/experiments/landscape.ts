@@ -16,7 +16,7 @@ import { barrierPath, basinContents } from '../landscape/explore';
 import { disconnectivityHoverScript } from '../landscape/figure';
 import { landscapeToJson, mapLandscape, type LandscapeCut, type LandscapeMethod, type LandscapeResult } from '../landscape/map';
 import { descentOptionsFromScale } from '../landscape/minima';
-import { ebmLandscapeScore, type LandscapeScoreFn } from '../landscape/score';
+import { dataSupportMask, ebmLandscapeScore, projectOnSupport, supportScore, type LandscapeScoreFn } from '../landscape/score';
 import { basinPurityChance } from '../landscape/tree';
 import type { Ebm } from '../models/types';
 import type { ResultRow } from '../notebook/session';
@@ -48,6 +48,9 @@ export interface LandscapeMapOptions {
   /** Where the tree is cut: the ε with the most basins of ≥ 4 members (default), or a given ε. */
   cut?: LandscapeCut;
   seed: number;
+  /** Confine descents (and the images they start from) to the training data's support (`dataSupportMask`);
+   * the caller keeps the mask. Default: the whole box [−1, 1]^D. */
+  supportMask?: tf.Tensor;
   onProgress?: (stage: 'descent' | 'barriers', done: number, total: number) => void;
 }
 
@@ -70,9 +73,10 @@ export interface LandscapeMapping {
  */
 export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: LandscapeMapOptions): Promise<LandscapeMapping> {
   const n = Math.min(opts.starts, dataset.images.shape[0]);
-  const images = tf.slice(dataset.images, 0, n);
+  const mask = opts.supportMask;
+  const images = tf.tidy(() => (mask ? projectOnSupport(tf.slice(dataset.images, 0, n), mask) : tf.slice(dataset.images, 0, n)));
   const labels = dataset.labels ? Int32Array.from(dataset.labels.subarray(0, n)) : undefined;
-  const score = ebmLandscapeScore(ebm);
+  const score = mask ? supportScore(ebmLandscapeScore(ebm), mask) : ebmLandscapeScore(ebm);
   try {
     const descent = await descentOptionsFromScale(score, images, { clamp: [-1, 1] });
     const result = await mapLandscape(score, { images, labels }, {
@@ -158,13 +162,30 @@ export async function writeLandscapeFiles(m: LandscapeMapping, outDir: string, t
 }
 
 /** Loads the test split of a run's dataset and maps the run's EBM (one-line refusal of other runs). */
-export async function mapTrainedRun(run: Pick<TrainingRun, 'preset' | 'models'>, opts: LandscapeMapOptions & { dataDir?: string }): Promise<LandscapeMapping> {
+export async function mapTrainedRun(run: Pick<TrainingRun, 'preset' | 'models'>, opts: LandscapeMapOptions & { dataDir?: string; support?: LandscapeSupport }): Promise<LandscapeMapping> {
   const ebm = checkLandscapeRun(run.preset, run.models.ebm, `run ${run.preset.name}`);
-  const test = await loadDataset(run.preset.dataset, { split: 'test', limit: opts.starts, dataDir: opts.dataDir, seed: run.preset.seed, imageSize: run.preset.imageSize || undefined });
+  const p = run.preset;
+  const mask = opts.support === 'data' ? await trainingSupport(p, opts.dataDir) : undefined;
+  const test = await loadDataset(p.dataset, { split: 'test', limit: opts.starts, dataDir: opts.dataDir, seed: p.seed, imageSize: p.imageSize || undefined });
   try {
-    return await mapImageLandscape(ebm, test, opts);
+    return await mapImageLandscape(ebm, test, { ...opts, ...(mask ? { supportMask: mask } : {}) });
   } finally {
     test.dispose();
+    mask?.dispose();
+  }
+}
+
+/** Where descents may go: the box [−1, 1]^D ('all', the paper's) or the pixels training images ever light ('data'). */
+export type LandscapeSupport = 'all' | 'data';
+export const LANDSCAPE_SUPPORTS: readonly LandscapeSupport[] = ['all', 'data'];
+
+/** dataSupportMask of the run's own training images (the preset's data, limit and seed). */
+export async function trainingSupport(p: TrainPreset, dataDir?: string): Promise<tf.Tensor> {
+  const train = await loadDataset(p.dataset, { split: 'train', limit: p.dataLimit || undefined, dataDir, seed: p.seed, imageSize: p.imageSize || undefined });
+  try {
+    return dataSupportMask(train.images);
+  } finally {
+    train.dispose();
   }
 }
 

@@ -25,6 +25,33 @@ export function latentLandscapeScore(score: LandscapeScoreFn, generator: Landsca
   return (z) => tf.tidy(() => score(generator(z)));
 }
 
+/**
+ * [1, ...shape] 1 where some image is brighter than `floor` (the pixels the data ever uses), 0 elsewhere
+ * (MNIST: the border and corners no training digit reaches).
+ * @param images [N, ...shape] in [−1, 1]; not disposed
+ * @param floor default −0.9: 5% of the range above black
+ */
+export function dataSupportMask(images: tf.Tensor, floor = -0.9): tf.Tensor {
+  if (images.shape[0] === 0) throw new UserError('dataSupportMask: no images to take the support from');
+  return tf.tidy(() => tf.max(images, 0, true).greater(floor).cast('float32'));
+}
+
+/**
+ * x ↦ f(P(x)), P holding every pixel off the data's support at `background` (black): the energy of
+ * images confined to the support. Its gradient is 0 off the support, so a descent started on the support
+ * stays there; a descent on f alone may brighten pixels no training image (nor any generated one, so
+ * nothing the EBM was trained against) ever lit.
+ * @param mask [1, ...shape] from dataSupportMask; kept alive by the caller
+ */
+export function supportScore(score: LandscapeScoreFn, mask: tf.Tensor, background = -1): LandscapeScoreFn {
+  return (x) => tf.tidy(() => score(projectOnSupport(x, mask, background)));
+}
+
+/** P(x): pixels off the support set to `background`. */
+export function projectOnSupport(x: tf.Tensor, mask: tf.Tensor, background = -1): tf.Tensor {
+  return tf.tidy(() => x.mul(mask).add(tf.scalar(1).sub(mask).mul(background)));
+}
+
 /** E = −f and ∇E for a batch, from one forward and one backward pass. The caller owns both tensors. */
 export function energyAndGradient(score: LandscapeScoreFn, x: tf.Tensor): { energy: tf.Tensor1D; grad: tf.Tensor } {
   return tf.tidy(() => {

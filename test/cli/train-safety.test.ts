@@ -117,6 +117,7 @@ test('one-line errors for --out on or under a file, a malformed or folder checkp
   await refused(train(dir, '--resume', '--set', 'iterations=2'), /^checkpoint .*latest\.ckpt is a folder, not a file/);
   await refused(main(['landscape', '--checkpoint', dir, '--out', file]), /^--out .*file\.txt is an existing file, not a folder/);
   await refused(main(['landscape', '--checkpoint', path.join(dir, 'checkpoint'), '--backend', 'cpu']), /^checkpoint .*latest\.ckpt is a folder, not a file/);
+  await refused(main(['landscape', '--checkpoint', dir, '--support', 'pixels']), /^dtri landscape: --support must be one of all, data \(got "pixels"\)/);
 
   const results = path.join(root, 'results');
   fs.mkdirSync(results);

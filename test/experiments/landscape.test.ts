@@ -11,7 +11,11 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
-import { checkLandscapeRun, ENERGY_LANDSCAPE } from '../../lib/experiments/landscape';
+import { checkLandscapeRun, ENERGY_LANDSCAPE, mapImageLandscape, summarize } from '../../lib/experiments/landscape';
+import { loadDataset } from '../../lib/data/datasets';
+import { initBackend } from '../../lib/backend';
+import { dataSupportMask } from '../../lib/landscape/score';
+import { buildEbm } from '../../lib/models/triangle';
 import { isUserError } from '../../lib/errors';
 import { PRESETS } from '../../lib/train/presets';
 import type { Ebm } from '../../lib/models/types';
@@ -44,4 +48,31 @@ test('experiment 07 runs headless at quick: graphs, explorer, results with purit
     assert.ok(figures.some((f) => f.startsWith('basin-') && f.endsWith('-minima.png')), figures.join(', '));
     assert.equal(tf.memory().numTensors - before, 0);
   });
+});
+
+test("mapImageLandscape with the data's support: starts and minima hold every pixel no training image lights at black", { timeout: 300_000 }, async () => {
+  await initBackend(); // the native engine where it is built (the cpu backend takes minutes for these descents)
+  const train = await loadDataset('mnist', { split: 'train', limit: 500, seed: 1 });
+  const test = await loadDataset('mnist', { split: 'test', limit: 8, seed: 1 });
+  const ebm = buildEbm('mnist', { width: 0.125, seed: 3 });
+  const mask = dataSupportMask(train.images);
+  const before = tf.memory().numTensors;
+  const m = await mapImageLandscape(ebm, test, { method: 'linear', starts: 8, minima: 8, seed: 1, supportMask: mask });
+  const off = Array.from(mask.dataSync()).map((v, i) => (v === 0 ? i : -1)).filter((i) => i >= 0);
+  assert.ok(off.length > 20, `MNIST's corners are never lit: ${off.length} pixels off the support`);
+  for (const [what, t] of [['start', m.images], ['minimum', m.result.minima.minima]] as const) {
+    const flat = t.reshape([t.shape[0], -1]);
+    const rows = (await flat.array()) as number[][];
+    flat.dispose();
+    for (const r of rows) assert.ok(off.every((i) => r[i] === -1), `a ${what} lights a pixel off the support`);
+  }
+  const s = summarize(m);
+  assert.equal(s.starts, 8);
+  assert.ok(s.minima >= 1 && s.convergedShare >= 0 && s.convergedShare <= 1);
+  m.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([mask]);
+  ebm.dispose();
+  train.dispose();
+  test.dispose();
 });
