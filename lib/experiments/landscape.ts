@@ -51,6 +51,8 @@ export interface LandscapeMapOptions {
   /** Confine descents (and the images they start from) to the training data's support (`dataSupportMask`);
    * the caller keeps the mask. Default: the whole box [−1, 1]^D. */
   supportMask?: tf.Tensor;
+  /** Measure how bright the minima are off this support (`offSupport`) without confining the descents. */
+  measureSupport?: tf.Tensor;
   onProgress?: (stage: 'descent' | 'barriers', done: number, total: number) => void;
 }
 
@@ -63,6 +65,8 @@ export interface LandscapeMapping {
   classNames?: readonly string[];
   /** Purity the same basins would have with shuffled labels (members-weighted, basins ≥ minMembers). */
   chancePurity: number | null;
+  /** Mean brightness, in [0, 1] (0 black), of the minima's pixels off the training data's support; null where no support was given. */
+  offSupport: number | null;
   dispose(): void;
 }
 
@@ -90,6 +94,7 @@ export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: L
       onProgress: opts.onProgress,
     });
     const chancePurity = labels ? basinPurityChance(result.members, labels, { minMembers: result.minMembers }) : null;
+    const measure = opts.measureSupport ?? mask;
     return {
       result,
       score,
@@ -97,6 +102,7 @@ export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: L
       labels,
       classNames: dataset.classNames,
       chancePurity,
+      offSupport: measure ? offSupportBrightness(result.minima.minima, measure) : null,
       dispose() {
         images.dispose();
         result.minima.minima.dispose();
@@ -106,6 +112,16 @@ export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: L
     images.dispose();
     throw e;
   }
+}
+
+/** Mean of (x + 1)/2 over the pixels where `mask` is 0, over every image of `x` (0 when the mask covers everything). */
+export function offSupportBrightness(x: tf.Tensor, mask: tf.Tensor): number {
+  return tf.tidy(() => {
+    const off = tf.scalar(1).sub(mask);
+    const count = off.sum().mul(x.shape[0]);
+    const lit = x.add(1).div(2).mul(off).sum();
+    return count.dataSync()[0] === 0 ? 0 : lit.div(count).dataSync()[0];
+  });
 }
 
 /** The numbers the paper's claim is about: basins with ≥ 4 members, their purity against chance, converged share. */
@@ -121,6 +137,7 @@ export interface LandscapeSummary {
   largestBasinShare: number;
   purity: number | null;
   chancePurity: number | null;
+  offSupport: number | null;
 }
 
 export function summarize(m: LandscapeMapping, result: LandscapeResult = m.result): LandscapeSummary {
@@ -138,12 +155,14 @@ export function summarize(m: LandscapeMapping, result: LandscapeResult = m.resul
     largestBasinShare: Math.max(0, ...result.members.map((b) => b.length)) / Math.max(1, starts),
     purity: result.purity && Number.isFinite(result.purity.overall) ? result.purity.overall : null,
     chancePurity: chance,
+    offSupport: m.offSupport,
   };
 }
 
 export function summaryLine(s: LandscapeSummary): string {
   const purity = s.purity === null ? '' : `, purity ${(100 * s.purity).toFixed(0)}% (chance ${s.chancePurity === null ? '—' : (100 * s.chancePurity).toFixed(0)}%)`;
-  return `${s.method}: ${s.minima} minima from ${s.starts} starts (${(100 * s.convergedShare).toFixed(0)}% converged), ε = ${s.epsilon.toPrecision(3)}: ${s.basinsCounted} basins with ≥ 4 members${purity}, largest ${(100 * s.largestBasinShare).toFixed(0)}% of the starts`;
+  const off = s.offSupport === null ? '' : `; off the data's support the minima are ${(100 * s.offSupport).toFixed(0)}% bright`;
+  return `${s.method}: ${s.minima} minima from ${s.starts} starts (${(100 * s.convergedShare).toFixed(0)}% converged), ε = ${s.epsilon.toPrecision(3)}: ${s.basinsCounted} basins with ≥ 4 members${purity}, largest ${(100 * s.largestBasinShare).toFixed(0)}% of the starts${off}`;
 }
 
 /** The disconnectivity graph of a mapping (the paper's minima under each column; hover shows them all). */
@@ -165,13 +184,17 @@ export async function writeLandscapeFiles(m: LandscapeMapping, outDir: string, t
 export async function mapTrainedRun(run: Pick<TrainingRun, 'preset' | 'models'>, opts: LandscapeMapOptions & { dataDir?: string; support?: LandscapeSupport }): Promise<LandscapeMapping> {
   const ebm = checkLandscapeRun(run.preset, run.models.ebm, `run ${run.preset.name}`);
   const p = run.preset;
-  const mask = opts.support === 'data' ? await trainingSupport(p, opts.dataDir) : undefined;
-  const test = await loadDataset(p.dataset, { split: 'test', limit: opts.starts, dataDir: opts.dataDir, seed: p.seed, imageSize: p.imageSize || undefined });
+  // the support is always measured (how bright the minima are where no training image is), used to confine only with 'data'
+  const mask = await trainingSupport(p, opts.dataDir);
   try {
-    return await mapImageLandscape(ebm, test, { ...opts, ...(mask ? { supportMask: mask } : {}) });
+    const test = await loadDataset(p.dataset, { split: 'test', limit: opts.starts, dataDir: opts.dataDir, seed: p.seed, imageSize: p.imageSize || undefined });
+    try {
+      return await mapImageLandscape(ebm, test, { ...opts, measureSupport: mask, ...(opts.support === 'data' ? { supportMask: mask } : {}) });
+    } finally {
+      test.dispose();
+    }
   } finally {
-    test.dispose();
-    mask?.dispose();
+    mask.dispose();
   }
 }
 

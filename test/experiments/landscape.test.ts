@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
-import { checkLandscapeRun, ENERGY_LANDSCAPE, mapImageLandscape, summarize } from '../../lib/experiments/landscape';
+import { checkLandscapeRun, ENERGY_LANDSCAPE, mapImageLandscape, offSupportBrightness, summarize, summaryLine } from '../../lib/experiments/landscape';
 import { loadDataset } from '../../lib/data/datasets';
 import { initBackend } from '../../lib/backend';
 import { dataSupportMask } from '../../lib/landscape/score';
@@ -68,6 +68,8 @@ test("mapImageLandscape with the data's support: starts and minima hold every pi
   }
   const s = summarize(m);
   assert.equal(s.starts, 8);
+  assert.equal(s.offSupport, 0, 'confined minima are black off the support');
+  assert.match(summaryLine(s), /off the data's support the minima are 0% bright$/);
   assert.ok(s.minima >= 1 && s.convergedShare >= 0 && s.convergedShare <= 1);
   m.dispose();
   assert.equal(tf.memory().numTensors, before);
@@ -75,4 +77,14 @@ test("mapImageLandscape with the data's support: starts and minima hold every pi
   ebm.dispose();
   train.dispose();
   test.dispose();
+});
+
+test('offSupportBrightness: the mean of (x + 1)/2 over the pixels off the support, over every image', () => {
+  const mask = tf.tensor4d([1, 0, 0, 1], [1, 2, 2, 1]);
+  const x = tf.tensor4d([0.3, 1, -1, 0.9, -0.2, 0, 0.6, -1], [2, 2, 2, 1]);
+  // off-support pixels 1 and 2: (1, 0) in the first image, (0.5, 0.8) in the second
+  assert.ok(Math.abs(offSupportBrightness(x, mask) - (1 + 0 + 0.5 + 0.8) / 4) < 1e-6);
+  const all = tf.ones([1, 2, 2, 1]);
+  assert.equal(offSupportBrightness(x, all), 0, 'no pixel off the support');
+  tf.dispose([mask, x, all]);
 });
