@@ -4,7 +4,9 @@
 //  - turns each old "interactive div, then the same figure as a PNG" pair into one output, the figure
 //    as lib/viz/plotly's figureHtml writes it today (the PNG inside the plot div, plotly.js loaded from
 //    the notebook server), so the figure shows once and stays interactive in a live Jupyter;
-//  - removes TensorFlow.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner;
+//  - removes TensorFlow.js's "Hi, looks like you are running TensorFlow.js in Node.js" banner, and tslab's
+//    "UncaughtException: Error: Unexpected pending rebuildTimer" traces (its TypeScript file watcher racing
+//    when files change under the project while a cell runs, e.g. checkpoints written; the cell is unaffected);
 //  - replaces this checkout's absolute path in outputs by project-relative paths;
 //  - sets the kernelspec to "divergence-triangle" (environment/kernel.js), the kernel every clone registers,
 //    whatever kernel ran the notebook (npm run execute uses this clone's dtri-…, the old set-up's was "tslab");
@@ -25,6 +27,7 @@ const BUNDLE_END = '}finally{window.define=d;}})();</script>';
 const OLD_FIGURE =
   /^<div id="([^"]+)" style="([^"]*)"><\/div><script type="text\/javascript">\(function\(\)\{var f=([\s\S]*?);var gd=document\.getElementById\("\1"\);if\(!window\.Plotly\)\{[^}]*\}window\.Plotly\.newPlot\(gd,f\.data,f\.layout,\{responsive:true,displaylogo:false\}\)\.then\(function\(\)\{([\s\S]*)\}\);\}\)\(\);<\/script>$/;
 const BANNER = /\n?=+\nHi, looks like you are running TensorFlow\.js in Node\.js\.[^\n]*\n=+\n?/g;
+const TSLAB_WATCHER = /UncaughtException: Error: Unexpected pending rebuildTimer\n(?: {4}at [^\n]*\n?)*/g;
 const NO_PNG_NOTE = /^\(no static PNG: (.*)\)$/;
 
 function joinText(v) {
@@ -92,7 +95,7 @@ function slimNotebook(nb, opts = {}) {
     .relative(nbDir, path.join(ROOT, 'node_modules/plotly.js-dist-min/plotly.min.js'))
     .split(path.sep)
     .join('/');
-  const stats = { bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0, kernelspec: 0 };
+  const stats = { bundles: 0, figures: 0, banners: 0, watcher: 0, paths: 0, counts: 0, kernelspec: 0 };
   const code = (nb.cells || []).filter((c) => c.cell_type === 'code');
   for (const cell of code) {
     const outs = cell.outputs || [];
@@ -113,8 +116,10 @@ function slimNotebook(nb, opts = {}) {
       const o = outs[i];
       if (o.output_type === 'stream') {
         const text = joinText(o.text);
-        const cleaned = text.replace(BANNER, '');
-        if (cleaned !== text) stats.banners += 1;
+        const unbannered = text.replace(BANNER, '');
+        if (unbannered !== text) stats.banners += 1;
+        const cleaned = unbannered.replace(TSLAB_WATCHER, '');
+        if (cleaned !== unbannered) stats.watcher += 1;
         if (cleaned === '') continue;
         o.text = splitLines(cleaned);
       }
@@ -199,7 +204,7 @@ function main(args) {
     }
     const s = slimFile(f, { executed });
     console.log(
-      `${path.relative(process.cwd(), f)}: ${mb(s.before)} -> ${mb(s.after)} (plotly.js copies ${s.bundles}, figures merged ${s.figures}, banners ${s.banners}, outputs with paths ${s.paths}${s.kernelspec ? ', kernelspec set' : ''}${s.counts ? `, cells numbered ${s.counts}` : ''})`,
+      `${path.relative(process.cwd(), f)}: ${mb(s.before)} -> ${mb(s.after)} (plotly.js copies ${s.bundles}, figures merged ${s.figures}, banners ${s.banners}, tslab watcher traces ${s.watcher}, outputs with paths ${s.paths}${s.kernelspec ? ', kernelspec set' : ''}${s.counts ? `, cells numbered ${s.counts}` : ''})`,
     );
   }
 }

@@ -15,6 +15,9 @@ const { slimNotebook } = require('../../environment/slim-notebooks.js') as {
 const ROOT = path.resolve(__dirname, '..', '..');
 const BANNER =
   '\n============================\nHi, looks like you are running TensorFlow.js in Node.js. To speed things up dramatically, install our node backend, visit https://github.com/tensorflow/tfjs-node for more details. \n============================\n';
+// tslab's file watcher racing while a cell runs (node_modules/tslab/dist/converter.js)
+const WATCHER =
+  'UncaughtException: Error: Unexpected pending rebuildTimer\n    at sys.setTimeout (node_modules/tslab/dist/converter.js:111:19)\n    at FSWatcher.emit (node:events:524:28)\n';
 const fig = { data: [{ type: 'scatter', x: [1, 2], y: [0.123456789, 4] }], layout: { title: { text: 'loss' }, width: 500, height: 300 } };
 const png = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10, 9, 9]);
 
@@ -26,6 +29,7 @@ function oldNotebook() {
       { cell_type: 'markdown', source: ['# t'] },
       { cell_type: 'code', execution_count: null, source: ['const s = await startNotebook("x");'], outputs: [
         { output_type: 'stream', name: 'stderr', text: lines(BANNER) },
+        { output_type: 'stream', name: 'stderr', text: lines(`${WATCHER}${WATCHER}a real warning\n${WATCHER}`) },
         { output_type: 'stream', name: 'stdout', text: [`results → ${ROOT}/notebooks/results/x.json\n`, `root ${ROOT}\n`] },
       ] },
       { cell_type: 'code', execution_count: null, source: ['await showPlot(fig);'], outputs: [
@@ -49,14 +53,16 @@ test('slimNotebook: one output per figure with the PNG inside, no plotly.js, no 
   const nb = oldNotebook();
   const before = JSON.stringify(nb).length;
   const stats = slimNotebook(nb, { root: ROOT, notebookDir: path.join(ROOT, 'notebooks'), executed: true });
-  assert.deepEqual(stats, { bundles: 1, figures: 2, banners: 1, paths: 1, counts: 3, kernelspec: 1 });
+  assert.deepEqual(stats, { bundles: 1, figures: 2, banners: 1, watcher: 1, paths: 1, counts: 3, kernelspec: 1 });
   assert.deepEqual((nb.metadata as { kernelspec?: unknown }).kernelspec, {
     display_name: 'divergence-triangle (TypeScript)', language: 'typescript', name: 'divergence-triangle',
   }, 'the old shared "tslab" kernel is replaced by the one every clone registers');
   assert.ok(JSON.stringify(nb).length < before / 100, 'the 4.7 MB bundle is gone');
 
   const [, setup, plot1, plot2, empty] = nb.cells as { execution_count: number | null; outputs: Output[] }[];
-  assert.deepEqual(setup.outputs.map((o) => o.name), ['stdout'], 'the banner output is dropped');
+  assert.deepEqual(setup.outputs.map((o) => o.name), ['stderr', 'stdout'], 'the banner output is dropped');
+  assert.deepEqual(setup.outputs[0].text, ['a real warning\n'], "tslab's watcher traces are dropped, other stderr kept");
+  setup.outputs.shift();
   assert.deepEqual(setup.outputs[0].text, ['results → notebooks/results/x.json\n', 'root .\n']);
 
   assert.equal(plot1.outputs.length, 2, 'figure + table, the separate PNG merged in');
@@ -78,7 +84,7 @@ test('slimNotebook: one output per figure with the PNG inside, no plotly.js, no 
   // a second pass changes nothing
   const once = JSON.stringify(nb);
   assert.deepEqual(slimNotebook(nb, { root: ROOT, notebookDir: path.join(ROOT, 'notebooks'), executed: true }), {
-    bundles: 0, figures: 0, banners: 0, paths: 0, counts: 0, kernelspec: 0,
+    bundles: 0, figures: 0, banners: 0, watcher: 0, paths: 0, counts: 0, kernelspec: 0,
   });
   assert.equal(JSON.stringify(nb), once);
 });
