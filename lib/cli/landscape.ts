@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { initBackend } from '../backend/index';
 import { UserError } from '../errors';
-import { checkLandscapeRun, mapTrainedRun, writeLandscapeFiles, type LandscapeSupport } from '../experiments/landscape';
+import { checkLandscapeRun, LANDSCAPE_SUPPORTS, mapTrainedRun, writeLandscapeFiles, type LandscapeSupport } from '../experiments/landscape';
 import type { LandscapeMethod } from '../landscape/map';
 import { loadTrainedModels } from '../train/runner';
 import { prepareOutputDir } from '../train/run-folder';
@@ -18,7 +18,7 @@ const SPEC: Record<string, FlagSpec> = {
   minima: { type: 'int', help: 'keep at most this many minima for the barriers (starts whose minimum is dropped join no basin)', default: 500 },
   starts: { type: 'int', help: 'test images the descents start from', default: 500 },
   threshold: { type: 'string', help: 'energy ε at which the tree is cut into basins (b_ij < ε ⇒ one basin; default: the ε giving the most basins of ≥ 4 members)' },
-  support: { type: 'string', help: "where descents may go: all (the box [-1, 1]^D, the paper's) or data (only pixels some training image lights)", choices: ['all', 'data'], default: 'all' },
+  support: { type: 'string', help: "where descents may go: all (the box [-1, 1]^D, the paper's) or data (only pixels some training image lights)", choices: LANDSCAPE_SUPPORTS, default: 'all' },
   data: { type: 'string', help: 'dataset folder (as dtri train)' },
   backend: BACKEND_FLAG,
   seed: { type: 'int', help: 'seed of attraction-diffusion', default: 1 },

@@ -14,7 +14,7 @@ import type { InferenceNet, LatentEbm } from '../models/types';
 import { drawSamples } from '../metrics/generative-eval';
 import { detectionMetrics, detectionScores, latentCodeDiagnostics, likelihoodScorer, likelihoodScores, type LatentCodeDiagnostics } from '../metrics/ood';
 import type { ResultRow, Scale } from '../notebook/session';
-import { PRESETS, resolvePreset, type PresetOverrides } from '../train/presets';
+import { PRESETS, resolvePreset } from '../train/presets';
 import { classesWithout } from '../train/presets-latent-notebooks';
 import { presetScaling, type TrainingCallbacks, type TrainingRun } from '../train/runner';
 import { histogramFigure, prFigure } from '../viz/figures';
@@ -103,17 +103,6 @@ export interface DigitResult {
 }
 
 /**
- * Trains `preset` with `overrides` from scratch into runsDir/<folder> (its AUPRC is measured in the epoch
- * callbacks, which a reloaded run never calls), then says `done()`. The caller disposes the run.
- */
-async function trainFresh(ctx: ExperimentContext, preset: string, overrides: PresetOverrides, folder: string, label: string, onEpoch: NonNullable<TrainingCallbacks['onEpoch']>, done: () => string): Promise<TrainingRun> {
-  const run = await ctx.train(preset, label, { overrides, folder, retrain: true, callbacks: { onEpoch } });
-  const more = done();
-  if (more) ctx.say(`${label}:${more.replace(/^;/, '')}`);
-  return run;
-}
-
-/**
  * Trains the latent EBM and the VAE on the nine other digits and, at the end of each of the last
  * epochs, scores every test digit (eval mode): f_α(x, μ_φ(x)) and the ELBO (one draw per image, seed 11).
  */
@@ -124,24 +113,20 @@ export async function trainHeldOutDigit(ctx: ExperimentContext, test: LabelledDa
   for (const m of ANOMALY_MODELS) {
     const presetName = anomalyPresetName(m.key, ctx.scale);
     const preset = resolvePreset(presetName, overrides);
-    const run = await trainFresh(
-      ctx,
-      presetName,
-      overrides,
-      `${presetName}-without-${digit}`,
-      `${m.label} · digit ${digit} held out`,
-      ({ epoch, trainer }) => {
-        if (epoch < preset.epochs - s.lastEpochs) return;
-        const scorer = likelihoodScorer(m.method, trainer.modules(), { sigma: presetScaling(preset).sigma, seed: 11 });
-        const lik = likelihoodScores(scorer, test.images);
-        const { normal, anomalous } = splitByDigit(lik, test.labels, digit);
-        const d = detectionMetrics(normal, anomalous);
-        res.auprc[m.key].push(d.auprc);
-        res.baseRate = d.baseRate;
-        res.last[m.key] = lik;
-      },
-      () => `; AUPRC over the last epochs ${res.auprc[m.key].map((a) => a.toFixed(3)).join(', ')}`,
-    );
+    const label = `${m.label} · digit ${digit} held out`;
+    // from scratch: the AUPRC is measured in the epoch callbacks, which a reloaded run never calls
+    const onEpoch: NonNullable<TrainingCallbacks['onEpoch']> = ({ epoch, trainer }) => {
+      if (epoch < preset.epochs - s.lastEpochs) return;
+      const scorer = likelihoodScorer(m.method, trainer.modules(), { sigma: presetScaling(preset).sigma, seed: 11 });
+      const lik = likelihoodScores(scorer, test.images);
+      const { normal, anomalous } = splitByDigit(lik, test.labels, digit);
+      const d = detectionMetrics(normal, anomalous);
+      res.auprc[m.key].push(d.auprc);
+      res.baseRate = d.baseRate;
+      res.last[m.key] = lik;
+    };
+    const run = await ctx.train(presetName, label, { overrides, folder: `${presetName}-without-${digit}`, retrain: true, callbacks: { onEpoch } });
+    ctx.say(`${label}: AUPRC over the last epochs ${res.auprc[m.key].map((a) => a.toFixed(3)).join(', ')}`);
     res.trainImages = run.dataset.images.shape[0];
     run.dispose();
   }
@@ -211,20 +196,18 @@ export async function trainTwiceTheEpochs(ctx: ExperimentContext, test: Labelled
   const baseEpochs = resolvePreset(presetName, { classes: classesWithout(digit) }).epochs;
   const epochs = 2 * baseEpochs;
   const auprc: number[] = [];
-  const run = await trainFresh(
-    ctx,
-    presetName,
-    { classes: classesWithout(digit), epochs },
-    `${presetName}-without-${digit}-2x-epochs`,
-    `Ours · digit ${digit} held out · ${epochs} epochs`,
-    ({ epoch, trainer }) => {
-      if (epoch < epochs - s.lastEpochs) return;
-      const lik = likelihoodScores(likelihoodScorer('latent-ebm', trainer.modules()), test.images);
-      const { normal, anomalous } = splitByDigit(lik, test.labels, digit);
-      auprc.push(detectionMetrics(normal, anomalous).auprc);
-    },
-    () => '',
-  );
+  const onEpoch: NonNullable<TrainingCallbacks['onEpoch']> = ({ epoch, trainer }) => {
+    if (epoch < epochs - s.lastEpochs) return;
+    const lik = likelihoodScores(likelihoodScorer('latent-ebm', trainer.modules()), test.images);
+    const { normal, anomalous } = splitByDigit(lik, test.labels, digit);
+    auprc.push(detectionMetrics(normal, anomalous).auprc);
+  };
+  const run = await ctx.train(presetName, `Ours · digit ${digit} held out · ${epochs} epochs`, {
+    overrides: { classes: classesWithout(digit), epochs },
+    folder: `${presetName}-without-${digit}-2x-epochs`,
+    retrain: true,
+    callbacks: { onEpoch },
+  });
   const index = (keep: (l: number) => boolean) => tf.tensor1d(Array.from(test.labels).flatMap((l, i) => (keep(l) ? [i] : [])), 'int32');
   const [iN, iA] = [index((l) => l !== digit), index((l) => l === digit)];
   const sets = { 'normal test digits': tf.gather(test.images, iN), [`digit ${digit} (held out)`]: tf.gather(test.images, iA), 'generated g(z)': drawSamples((k, seed) => run.trainer.sample(k, seed), 500, 9) };
