@@ -49,16 +49,17 @@ export function incompletePresetName(method: IncompleteVariant, mask: OcclusionK
 type IncompleteSchedule = ScheduleRow & { occlusionRefills: number; what: string };
 
 /**
- * cpu: 1,000 images so every image is refilled ~26 times in 400 iterations of batch 64. Measured on 2
- * cores (native backend), per iteration at 1/8 width, batch 64: triangle with 3 θ-steps ≈ 0.16 s, VAE
- * ≈ 0.045 s, ABP (10 Langevin steps per visit) ≈ 0.31 s; 10 refills of the 1,000 training images ≈ 1 s
- * (triangle, VAE) and ≈ 20 s (ABP: a chain of 10 steps per refill). Experiment 08 at cpu has 21 runs (15,
- * triangle and VAE under the other scaling on two masks, the 1-θ-step triangle (≈ 0.06 s) on two); at 600
- * iterations 9 of them took 52 minutes beside `npm test` (2026-12-03), so cpu has 400.
+ * cpu: 1,000 images so every image is refilled ~19 times in 300 iterations of batch 64. Measured on 2
+ * quiet cores (native backend, `dtri train` one run at a time, load 1.5–1.9, 2026-12-04) at 400 iterations:
+ * triangle with 3 θ-steps 136 s, VAE 36 s, ABP (10 Langevin steps per visit) 252 s, 1-θ-step triangle 88 s;
+ * 10 refills of the 1,000 training images ≈ 1 s (triangle, VAE) and ≈ 20 s (ABP: a chain of 10 steps per
+ * refill). Experiment 08 at cpu has 21 runs (15, triangle and VAE under the other scaling on two masks, the
+ * 1-θ-step triangle on two): 44 minutes of training at 400 iterations, the notebook about 50, so cpu has 300
+ * (the same for every method, so the comparison stays fair): about 33 minutes of training.
  */
 const SCHEDULES: readonly IncompleteSchedule[] = [
   { scale: 'quick', dataLimit: 64, width: 0.125, batchSize: 16, epochs: 1, iterations: 8, occlusionRefills: 2, checkpointEvery: 0, logEvery: 2, what: '1/8-width Table 6 networks, 64 images, batch 16, 8 iterations, 2 refills (seconds; smoke test)' },
-  { scale: 'cpu', dataLimit: 1000, width: 0.125, batchSize: 64, epochs: 1, iterations: 400, occlusionRefills: 10, checkpointEvery: 200, logEvery: 10, what: '1/8-width Table 6 networks, 1,000 images, batch 64, 400 iterations (~26 refills per image), 10 refills at recovery' },
+  { scale: 'cpu', dataLimit: 1000, width: 0.125, batchSize: 64, epochs: 1, iterations: 300, occlusionRefills: 10, checkpointEvery: 150, logEvery: 10, what: '1/8-width Table 6 networks, 1,000 images, batch 64, 300 iterations (~19 refills per image), 10 refills at recovery' },
   { scale: 'paper', dataLimit: 10000, width: 1, batchSize: 100, epochs: 100, iterations: 0, occlusionRefills: 10, checkpointEvery: 1000, logEvery: 50, what: 'Table 6 networks, 10,000 images as Table 3, batch 100, 100 epochs, 10 refills at recovery (GPU-class machine)' },
 ];
 
