@@ -50,7 +50,7 @@ export { loadDataset, listDatasets, datasetNames, makeImageDataset, resizeDatase
 export type { ImageDataset } from './data/types';
 
 // Energy landscapes: minima, barriers, trees, basins, disconnectivity graphs
-export { ebmLandscapeScore, latentLandscapeScore, findMinima, linearBarriers, adBarriers, buildTree, cutTree, basinMembers, basinPurity, basinPurityChance } from './landscape/index';
+export { ebmLandscapeScore, latentLandscapeScore, tiltedPriorScore, findMinima, linearBarriers, adBarriers, buildTree, cutTree, basinMembers, basinPurity, basinPurityChance } from './landscape/index';
 export { mapLandscape, landscapeToJson, drawLandscape, disconnectivityFigure, disconnectivitySvg, barrierPath, basinContents, adelmBasins, modeCoverage, minimaNearModes, energyGrid2d } from './landscape/index';
 
 // Metrics

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { initBackend } from '../backend/index';
 import { UserError } from '../errors';
-import { checkLandscapeRun, LANDSCAPE_SUPPORTS, mapTrainedRun, writeLandscapeFiles, type LandscapeSupport } from '../experiments/landscape';
+import { checkLandscapeRun, LANDSCAPE_SPACES, LANDSCAPE_SUPPORTS, mapTrainedRun, writeLandscapeFiles, type LandscapeSpace, type LandscapeSupport } from '../experiments/landscape';
 import type { LandscapeMethod } from '../landscape/map';
 import { loadTrainedModels } from '../train/runner';
 import { prepareOutputDir } from '../train/run-folder';
@@ -19,6 +19,7 @@ const SPEC: Record<string, FlagSpec> = {
   starts: { type: 'int', help: 'test images the descents start from', default: 500 },
   threshold: { type: 'string', help: 'energy ε at which the tree is cut into basins (b_ij < ε ⇒ one basin; default: the ε giving the most basins of ≥ 4 members)' },
   support: { type: 'string', help: "where descents may go: all (the box [-1, 1]^D, the paper's) or data (only pixels some training image lights)", choices: LANDSCAPE_SUPPORTS, default: 'all' },
+  space: { type: 'string', help: "where descents run: image (the paper's) or latent (the generator's codes from μ(x), E(z) = ½‖z‖² − f(g(z)); needs a generator and an inference model)", choices: LANDSCAPE_SPACES, default: 'image' },
   data: { type: 'string', help: 'dataset folder (as dtri train)' },
   backend: BACKEND_FLAG,
   seed: { type: 'int', help: 'seed of attraction-diffusion', default: 1 },
@@ -28,7 +29,7 @@ export const landscapeCommand: Command = {
   summary: "map a checkpoint's energy landscape and draw its disconnectivity graph",
   help: () =>
     formatHelp(
-      'Usage: dtri landscape --checkpoint DIR --out DIR2 [--method linear|ad] [--minima N] [--threshold E] [--support all|data]',
+      'Usage: dtri landscape --checkpoint DIR --out DIR2 [--method linear|ad] [--minima N] [--threshold E] [--support all|data] [--space image|latent]',
       'Writes landscape.json (minima, barriers, tree, basins, purity), landscape.svg and landscape.png.',
       SPEC,
     ),
@@ -40,6 +41,7 @@ export const landscapeCommand: Command = {
     }
     const threshold = flags.threshold === undefined ? undefined : Number(flags.threshold);
     if (threshold !== undefined && !Number.isFinite(threshold)) throw new UserError(`dtri landscape: --threshold takes an energy, e.g. --threshold 2.5 (got "${flags.threshold}")`);
+    if (flags.space === 'latent' && flags.support === 'data') throw new UserError('dtri landscape: --support data confines pixels of image-space descents; drop it with --space latent');
     if (flags.out !== undefined) prepareOutputDir(String(flags.out)); // a file or unwritable place fails now, not after the mapping
     const backend = await initBackend({ prefer: (flags.backend as 'auto' | undefined) ?? undefined });
     console.log(backend.describe);
@@ -61,6 +63,7 @@ export const landscapeCommand: Command = {
         seed: flags.seed as number,
         dataDir: flags.data as string | undefined,
         support: flags.support as LandscapeSupport,
+        space: flags.space as LandscapeSpace,
         onProgress: (stage, done, total) => process.stderr.write(`\r${stage} ${done}/${total}   `),
       });
       try {

@@ -16,9 +16,9 @@ import { barrierPath, basinContents } from '../landscape/explore';
 import { disconnectivityHoverScript } from '../landscape/figure';
 import { landscapeToJson, mapLandscape, type LandscapeCut, type LandscapeMethod, type LandscapeResult } from '../landscape/map';
 import { descentOptionsFromScale } from '../landscape/minima';
-import { dataSupportMask, ebmLandscapeScore, projectOnSupport, supportScore, type LandscapeScoreFn } from '../landscape/score';
+import { dataSupportMask, ebmLandscapeScore, projectOnSupport, supportScore, tiltedPriorScore, type LandscapeScoreFn } from '../landscape/score';
 import { basinPurityChance } from '../landscape/tree';
-import type { Ebm } from '../models/types';
+import type { Ebm, Generator, InferenceNet } from '../models/types';
 import type { ResultRow } from '../notebook/session';
 import type { TrainPreset } from '../train/presets';
 import type { TrainingRun } from '../train/runner';
@@ -56,9 +56,18 @@ export interface LandscapeMapOptions {
   onProgress?: (stage: 'descent' | 'barriers', done: number, total: number) => void;
 }
 
+/** Where the descents run: over images (the paper's) or over the generator's latent codes (`mapLatentLandscape`). */
+export type LandscapeSpace = 'image' | 'latent';
+export const LANDSCAPE_SPACES: readonly LandscapeSpace[] = ['image', 'latent'];
+
 /** A mapped landscape with the images it was mapped from. dispose() frees the images and the minima. */
 export interface LandscapeMapping {
   result: LandscapeResult;
+  /** 'latent': descents, barriers and energies are over codes z; result.minima.minima holds their images g(z). */
+  space: LandscapeSpace;
+  /** 'latent' only: [M, ...latentShape] the codes z* of the minima (result.minima.minima = g(z*)). */
+  latentMinima?: tf.Tensor;
+  /** The image-space score f_α(x) (the explorer's straight lines run between the minima's images). */
   score: LandscapeScoreFn;
   images: tf.Tensor;
   labels?: Int32Array;
@@ -97,6 +106,7 @@ export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: L
     const measure = opts.measureSupport ?? mask;
     return {
       result,
+      space: 'image',
       score,
       images,
       labels,
@@ -124,9 +134,71 @@ export function offSupportBrightness(x: tf.Tensor, mask: tf.Tensor): number {
   });
 }
 
+/**
+ * The same EBM mapped on the generator's manifold: each test image x starts at its code μ_φ(x), descends
+ * E(z) = ½‖z‖² − f_α(g(z)) (`tiltedPriorScore`), and the barrier between two minima is the highest E on
+ * the straight line between their codes. A control for §4.3: if basins are purer here than in image
+ * space, the image-space descents end in minima off the generator's manifold, where the EBM never met a
+ * negative sample. The mapping's minima are the images g(z*) (eval mode), so every figure and table reads
+ * as for an image-space mapping; its energies are E(z).
+ */
+export async function mapLatentLandscape(
+  nets: { ebm: Ebm; generator: Generator; inference: InferenceNet },
+  dataset: ImageDataset,
+  opts: Omit<LandscapeMapOptions, 'supportMask'>,
+): Promise<LandscapeMapping> {
+  const n = Math.min(opts.starts, dataset.images.shape[0]);
+  const images = tf.tidy(() => tf.slice(dataset.images, 0, n));
+  const labels = dataset.labels ? Int32Array.from(dataset.labels.subarray(0, n)) : undefined;
+  const codes = tf.tidy(() => nets.inference.encode(images, false).mu);
+  const imageScore = ebmLandscapeScore(nets.ebm);
+  const score = tiltedPriorScore(imageScore, (z) => nets.generator.generate(z, false));
+  let inLatent: LandscapeResult | null = null;
+  try {
+    const descent = await descentOptionsFromScale(score, codes);
+    inLatent = await mapLandscape(score, { images: codes, labels }, {
+      method: opts.method,
+      descent,
+      linear: { resolution: 20 },
+      ad: { trials: 1, seed: opts.seed },
+      pairs: opts.method === 'ad' ? { nearest: 4 } : 'all',
+      maxMinima: opts.minima,
+      cut: opts.cut ?? 'most-basins',
+      onProgress: opts.onProgress,
+    });
+    const z = inLatent.minima.minima;
+    const pictured = tf.tidy(() => nets.generator.generate(z, false));
+    const picture = (r: LandscapeResult): LandscapeResult => ({ ...r, minima: { ...r.minima, minima: pictured } });
+    const result = picture(inLatent);
+    if (inLatent.linear) result.linear = picture(inLatent.linear);
+    const chancePurity = labels ? basinPurityChance(result.members, labels, { minMembers: result.minMembers }) : null;
+    return {
+      result,
+      space: 'latent',
+      latentMinima: z,
+      score: imageScore,
+      images,
+      labels,
+      classNames: dataset.classNames,
+      chancePurity,
+      offSupport: opts.measureSupport ? offSupportBrightness(pictured, opts.measureSupport) : null,
+      dispose() {
+        tf.dispose([images, pictured, z]);
+      },
+    };
+  } catch (e) {
+    images.dispose();
+    if (inLatent && !inLatent.minima.minima.isDisposed) inLatent.minima.minima.dispose();
+    throw e;
+  } finally {
+    codes.dispose();
+  }
+}
+
 /** The numbers the paper's claim is about: basins with ≥ 4 members, their purity against chance, converged share. */
 export interface LandscapeSummary {
   method: LandscapeMethod;
+  space: LandscapeSpace;
   starts: number;
   minima: number;
   convergedShare: number;
@@ -146,6 +218,7 @@ export function summarize(m: LandscapeMapping, result: LandscapeResult = m.resul
   const chance = result === m.result ? m.chancePurity : m.labels ? basinPurityChance(result.members, m.labels, { minMembers: result.minMembers }) : null;
   return {
     method: result.method,
+    space: m.space,
     starts,
     minima: result.minima.energies.length,
     convergedShare: result.minima.convergedShare,
@@ -162,7 +235,8 @@ export function summarize(m: LandscapeMapping, result: LandscapeResult = m.resul
 export function summaryLine(s: LandscapeSummary): string {
   const purity = s.purity === null ? '' : `, purity ${(100 * s.purity).toFixed(0)}% (chance ${s.chancePurity === null ? '—' : (100 * s.chancePurity).toFixed(0)}%)`;
   const off = s.offSupport === null ? '' : `; off the data's support the minima are ${(100 * s.offSupport).toFixed(0)}% bright`;
-  return `${s.method}: ${s.minima} minima from ${s.starts} starts (${(100 * s.convergedShare).toFixed(0)}% converged), ε = ${s.epsilon.toPrecision(3)}: ${s.basinsCounted} basins with ≥ 4 members${purity}, largest ${(100 * s.largestBasinShare).toFixed(0)}% of the starts${off}`;
+  const where = s.space === 'latent' ? ' in latent space' : '';
+  return `${s.method}${where}: ${s.minima} minima from ${s.starts} starts (${(100 * s.convergedShare).toFixed(0)}% converged), ε = ${s.epsilon.toPrecision(3)}: ${s.basinsCounted} basins with ≥ 4 members${purity}, largest ${(100 * s.largestBasinShare).toFixed(0)}% of the starts${off}`;
 }
 
 /** The disconnectivity graph of a mapping (the paper's minima under each column; hover shows them all). */
@@ -181,14 +255,23 @@ export async function writeLandscapeFiles(m: LandscapeMapping, outDir: string, t
 }
 
 /** Loads the test split of a run's dataset and maps the run's EBM (one-line refusal of other runs). */
-export async function mapTrainedRun(run: Pick<TrainingRun, 'preset' | 'models'>, opts: LandscapeMapOptions & { dataDir?: string; support?: LandscapeSupport }): Promise<LandscapeMapping> {
+export async function mapTrainedRun(
+  run: Pick<TrainingRun, 'preset' | 'models'>,
+  opts: LandscapeMapOptions & { dataDir?: string; support?: LandscapeSupport; space?: LandscapeSpace },
+): Promise<LandscapeMapping> {
   const ebm = checkLandscapeRun(run.preset, run.models.ebm, `run ${run.preset.name}`);
   const p = run.preset;
+  const { generator, inference } = run.models;
+  if (opts.space === 'latent') {
+    if (!generator || !inference) throw new UserError(`run ${p.name} has no generator and inference model to map its energy in latent space; map it in image space`);
+    if (opts.support === 'data') throw new UserError("the data's support confines pixels, so it applies to image-space descents only: drop support 'data' or map in image space");
+  }
   // the support is always measured (how bright the minima are where no training image is), used to confine only with 'data'
   const mask = await trainingSupport(p, opts.dataDir);
   try {
     const test = await loadDataset(p.dataset, { split: 'test', limit: opts.starts, dataDir: opts.dataDir, seed: p.seed, imageSize: p.imageSize || undefined });
     try {
+      if (opts.space === 'latent') return await mapLatentLandscape({ ebm, generator: generator!, inference: inference! }, test, { ...opts, measureSupport: mask });
       return await mapImageLandscape(ebm, test, { ...opts, measureSupport: mask, ...(opts.support === 'data' ? { supportMask: mask } : {}) });
     } finally {
       test.dispose();
@@ -224,13 +307,16 @@ export function landscapePreset(dataset: 'mnist' | 'fashion-mnist', scale: Exper
   return `${dataset}-landscape${thetaSteps === 1 ? '-1step' : ''}-${scale}`;
 }
 
-/** Trains (or reloads) a landscape preset and maps it. The mapping's dispose() also frees the run (its EBM scores the explorer's paths). */
-export async function trainAndMap(ctx: ExperimentContext, preset: string, method: LandscapeMethod, label: string): Promise<LandscapeMapping> {
+/**
+ * Trains (or reloads) a landscape preset and maps it, in image space or (space 'latent') over the
+ * generator's codes. The mapping's dispose() also frees the run (its EBM scores the explorer's paths).
+ */
+export async function trainAndMap(ctx: ExperimentContext, preset: string, method: LandscapeMethod, label: string, space: LandscapeSpace = 'image'): Promise<LandscapeMapping> {
   const run = await ctx.train(preset, label);
   let mapping: LandscapeMapping;
   try {
     const { starts, minima } = LANDSCAPE_EVAL[ctx.scale];
-    mapping = await mapTrainedRun(run, { method, starts, minima, seed: 1 });
+    mapping = await mapTrainedRun(run, { method, starts, minima, seed: 1, space });
   } catch (e) {
     run.dispose();
     throw e;
@@ -322,7 +408,8 @@ export async function showBasin(ctx: ExperimentContext, m: LandscapeMapping, bas
 
 /** Results rows and metric keys of one mapping. */
 export function landscapeRows(ctx: ExperimentContext, tag: string, setting: string, s: LandscapeSummary, preset: string): { rows: ResultRow[]; metrics: Record<string, number | null> } {
-  const note = `preset ${preset}; ${s.starts} test images, ${s.minima} minima, ε = ${s.epsilon.toPrecision(3)} (most basins of ≥ 4 members); ${ctx.scale} scale, ${ctx.session.backend.name}`;
+  const where = s.space === 'latent' ? "descents over the generator's codes from μ_φ(x), E(z) = ½‖z‖² − f(g(z)); " : '';
+  const note = `preset ${preset}; ${where}${s.starts} test images, ${s.minima} minima, ε = ${s.epsilon.toPrecision(3)} (most basins of ≥ 4 members); ${ctx.scale} scale, ${ctx.session.backend.name}`;
   return {
     rows: [
       { metric: 'basins with ≥ 4 members', setting, ours: s.basinsCounted, paper: null, note },
@@ -365,6 +452,13 @@ async function runLandscape(ctx: ExperimentContext): Promise<string> {
     await showBasin(ctx, mnist, largestBasin(mnist));
   } finally {
     mnist.dispose();
+  }
+  const latent = await trainAndMap(ctx, landscapePreset('mnist', ctx.scale), 'linear', 'triangle · mnist · latent space', 'latent');
+  try {
+    await showGraph(ctx, latent, "MNIST on the generator's manifold: straight lines between codes", 'dg-mnist-latent');
+    report.add('mnist_latent_linear', 'MNIST, latent space, straight line', summarize(latent), landscapePreset('mnist', ctx.scale));
+  } finally {
+    latent.dispose();
   }
   const fashion = await trainAndMap(ctx, landscapePreset('fashion-mnist', ctx.scale), 'linear', 'triangle · fashion-mnist · landscape');
   try {

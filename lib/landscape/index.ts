@@ -1,6 +1,6 @@
 /** Public API of lib/landscape (re-exported from lib/index.ts): energy-landscape mapping and disconnectivity graphs. */
 export type { LandscapeScoreFn, LandscapeGeneratorFn } from './score';
-export { ebmLandscapeScore, latentLandscapeScore, energyAndGradient, dataSupportMask, supportScore, projectOnSupport } from './score';
+export { ebmLandscapeScore, latentLandscapeScore, tiltedPriorScore, energyAndGradient, dataSupportMask, supportScore, projectOnSupport } from './score';
 export type { FindMinimaOptions, MinimaResult, DescentScaleOptions, DescentStop } from './minima';
 export { findMinima, restrictMinima, mergeNearDuplicates, descentOptionsFromScale, dataScale } from './minima';
 export type {

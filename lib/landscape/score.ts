@@ -26,6 +26,16 @@ export function latentLandscapeScore(score: LandscapeScoreFn, generator: Landsca
 }
 
 /**
+ * z ↦ f(g(z)) − ½‖z‖²: up to a constant, the log-density of p(z)·exp f(g(z)), the prior N(0, I) tilted by
+ * the energy seen through the generator (the density discriminator-driven latent sampling draws from, Che
+ * et al. 2020). The prior term makes the energy grow with ‖z‖, so a descent in latent space stays near the
+ * prior's typical set: on the generator's manifold, where the EBM met its negative samples in training.
+ */
+export function tiltedPriorScore(score: LandscapeScoreFn, generator: LandscapeGeneratorFn): LandscapeScoreFn {
+  return (z) => tf.tidy(() => score(generator(z)).sub(z.reshape([z.shape[0], -1]).square().sum(1).mul(0.5)) as tf.Tensor1D);
+}
+
+/**
  * [1, ...shape] 1 where some image is brighter than `floor` (the pixels the data ever uses), 0 elsewhere
  * (MNIST: the border and corners no training digit reaches).
  * @param images [N, ...shape] in [−1, 1]; not disposed

@@ -118,6 +118,8 @@ test('one-line errors for --out on or under a file, a malformed or folder checkp
   await refused(main(['landscape', '--checkpoint', dir, '--out', file]), /^--out .*file\.txt is an existing file, not a folder/);
   await refused(main(['landscape', '--checkpoint', path.join(dir, 'checkpoint'), '--backend', 'cpu']), /^checkpoint .*latest\.ckpt is a folder, not a file/);
   await refused(main(['landscape', '--checkpoint', dir, '--support', 'pixels']), /^dtri landscape: --support must be one of all, data \(got "pixels"\)/);
+  await refused(main(['landscape', '--checkpoint', dir, '--space', 'codes']), /^dtri landscape: --space must be one of image, latent \(got "codes"\)/);
+  await refused(main(['landscape', '--checkpoint', dir, '--space', 'latent', '--support', 'data']), /^dtri landscape: --support data confines pixels of image-space descents; drop it with --space latent$/);
 
   const results = path.join(root, 'results');
   fs.mkdirSync(results);

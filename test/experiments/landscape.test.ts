@@ -11,11 +11,11 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
-import { checkLandscapeRun, ENERGY_LANDSCAPE, mapImageLandscape, offSupportBrightness, summarize, summaryLine } from '../../lib/experiments/landscape';
+import { checkLandscapeRun, ENERGY_LANDSCAPE, mapImageLandscape, mapLatentLandscape, mapTrainedRun, offSupportBrightness, summarize, summaryLine } from '../../lib/experiments/landscape';
 import { loadDataset } from '../../lib/data/datasets';
 import { initBackend } from '../../lib/backend';
 import { dataSupportMask } from '../../lib/landscape/score';
-import { buildEbm } from '../../lib/models/triangle';
+import { buildEbm, buildTriangleModels } from '../../lib/models/triangle';
 import { isUserError } from '../../lib/errors';
 import { PRESETS } from '../../lib/train/presets';
 import type { Ebm } from '../../lib/models/types';
@@ -35,7 +35,7 @@ test('experiment 07 runs headless at quick: graphs, explorer, results with purit
     const before = tf.memory().numTensors;
     const ctx = await startExperiment('07-energy-landscape', { scale: 'quick' });
     const r = JSON.parse(fs.readFileSync(await ENERGY_LANDSCAPE.run(ctx), 'utf8'));
-    for (const tag of ['mnist_ad', 'mnist_linear', 'fashion_mnist_linear', 'mnist_1step_linear']) {
+    for (const tag of ['mnist_ad', 'mnist_linear', 'mnist_latent_linear', 'fashion_mnist_linear', 'mnist_1step_linear']) {
       const share = r.metrics[`${tag}_converged_share`];
       assert.ok(share >= 0 && share <= 1, `${tag} converged share ${share}`);
       assert.ok(Number.isInteger(r.metrics[`${tag}_minima`]) && r.metrics[`${tag}_minima`] >= 1, `${tag} minima`);
@@ -44,7 +44,7 @@ test('experiment 07 runs headless at quick: graphs, explorer, results with purit
       if (purity !== null) assert.ok(purity > 0 && purity <= 1 && chance > 0 && chance <= 1, `${tag} purity ${purity} chance ${chance}`);
     }
     const figures = fs.readdirSync(ctx.figuresDir!);
-    for (const f of ['dg-mnist-ad.svg', 'dg-mnist-linear.svg', 'dg-fashion-mnist-linear.png', 'dg-mnist-1step.svg']) assert.ok(figures.includes(f), `${f} in ${figures.join(', ')}`);
+    for (const f of ['dg-mnist-ad.svg', 'dg-mnist-linear.svg', 'dg-mnist-latent.svg', 'dg-fashion-mnist-linear.png', 'dg-mnist-1step.svg']) assert.ok(figures.includes(f), `${f} in ${figures.join(', ')}`);
     assert.ok(figures.some((f) => f.startsWith('basin-') && f.endsWith('-minima.png')), figures.join(', '));
     assert.equal(tf.memory().numTensors - before, 0);
   });
@@ -87,4 +87,47 @@ test('offSupportBrightness: the mean of (x + 1)/2 over the pixels off the suppor
   const all = tf.ones([1, 2, 2, 1]);
   assert.equal(offSupportBrightness(x, all), 0, 'no pixel off the support');
   tf.dispose([mask, x, all]);
+});
+
+test("mapLatentLandscape: descents over the generator's codes from μ(x); minima pictured as g(z*), energies E(z*) = ½‖z*‖² − f(g(z*)); no leak", { timeout: 300_000 }, async () => {
+  await initBackend();
+  const test = await loadDataset('mnist', { split: 'test', limit: 8, seed: 1 });
+  const nets = buildTriangleModels('mnist', { width: 0.125, seed: 3 });
+  const before = tf.memory().numTensors;
+  for (const method of ['linear', 'ad'] as const) {
+    const m = await mapLatentLandscape(nets, test, { method, starts: 8, minima: 8, seed: 1 });
+    assert.equal(m.space, 'latent');
+    const x = m.result.minima.minima;
+    assert.deepEqual(x.shape.slice(1), [28, 28, 1], 'the minima are images');
+    const [lo, hi] = tf.tidy(() => [x.min().dataSync()[0], x.max().dataSync()[0]]);
+    assert.ok(lo >= -1 && hi <= 1, `g(z*) in [-1, 1]: ${lo}..${hi}`);
+    const z = m.latentMinima!;
+    assert.deepEqual(z.shape, [x.shape[0], 100], 'the codes of the minima');
+    const [maxDiff, expected] = tf.tidy(() => {
+      const g = nets.generator.generate(z, false);
+      const e = z.square().sum(1).mul(0.5).sub(nets.ebm.score(g, false));
+      return [g.sub(x).abs().max().dataSync()[0], e.dataSync()];
+    });
+    assert.ok(maxDiff < 1e-5, `minima images are g(z*) (max diff ${maxDiff})`);
+    m.result.minima.energies.forEach((ek, k) => assert.ok(Math.abs(ek - expected[k]) < 1e-3 * Math.max(1, Math.abs(ek)), `E(z*${k}) ${ek} vs ½‖z‖² − f(g(z)) ${expected[k]}`));
+    assert.equal(m.result.minima.assignment.length, 8);
+    if (method === 'ad') assert.ok(m.result.linear, 'attraction–diffusion keeps the straight lines beside it');
+    const s = summarize(m);
+    assert.equal(s.space, 'latent');
+    assert.match(summaryLine(s), /^(linear|ad) in latent space: \d+ minima from 8 starts/);
+    m.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before);
+  for (const n of Object.values(nets)) n.dispose();
+  test.dispose();
+});
+
+test('mapTrainedRun in latent space refuses, in one line and before any computation, a run without generator or inference, and the data support', async () => {
+  const fake = {} as Ebm;
+  const p = PRESETS['mnist-landscape-quick'];
+  const opts = { method: 'linear' as const, starts: 4, minima: 4, seed: 1, space: 'latent' as const };
+  const oneLine = (re: RegExp) => (e: unknown) => isUserError(e) && re.test((e as Error).message) && !(e as Error).message.includes('\n');
+  await assert.rejects(mapTrainedRun({ preset: p, models: { ebm: fake } }, opts), oneLine(/no generator and inference model .* map it in image space$/));
+  const nets = { ebm: fake, generator: {} as never, inference: {} as never };
+  await assert.rejects(mapTrainedRun({ preset: p, models: nets }, { ...opts, support: 'data' }), oneLine(/image-space descents only/));
 });

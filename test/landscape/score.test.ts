@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { dataSupportMask, energyAndGradient, projectOnSupport, supportScore, type LandscapeScoreFn } from '../../lib/landscape/score';
+import { dataSupportMask, energyAndGradient, projectOnSupport, supportScore, tiltedPriorScore, type LandscapeScoreFn } from '../../lib/landscape/score';
 import { findMinima } from '../../lib/landscape/minima';
 import { isUserError } from '../../lib/errors';
 
@@ -66,4 +66,50 @@ test('a descent confined to the support keeps off-support pixels black where the
   tf.dispose([free.minima, held.minima]);
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([w, images, mask, starts, ...TRAIN]);
+});
+
+test('tiltedPriorScore: f(g(z)) − ½‖z‖² in closed form, its gradient, and a descent ending at the maximiser; no leak', async () => {
+  // g(z) = A z as a 2×2 image, f(x) = −½‖x − c‖²: E(z) = ½‖Az − c‖² + ½‖z‖², minimum z* = (AᵀA + I)⁻¹ Aᵀc.
+  const A = [
+    [1, 0],
+    [0, 2],
+    [1, 1],
+    [0, 0],
+  ];
+  const c = [0.5, -1, 1, 0.3];
+  const At = tf.tensor2d(A).transpose();
+  const cT = tf.tensor4d(c, [1, 2, 2, 1]);
+  const generator = (z: tf.Tensor): tf.Tensor => tf.matMul(z, At).reshape([z.shape[0], 2, 2, 1]);
+  const f: LandscapeScoreFn = (x) => x.sub(cT).square().sum([1, 2, 3]).mul(-0.5) as tf.Tensor1D;
+  const score = tiltedPriorScore(f, generator);
+  const before = tf.memory().numTensors;
+  const z = tf.tensor2d([
+    [0.3, -0.2],
+    [1, 2],
+  ]);
+  const closedE = (v: number[]): number => {
+    const x = A.map((row) => row[0] * v[0] + row[1] * v[1]);
+    return 0.5 * x.reduce((t, xi, i) => t + (xi - c[i]) ** 2, 0) + 0.5 * (v[0] ** 2 + v[1] ** 2);
+  };
+  const { energy, grad } = energyAndGradient(score, z);
+  const e = energy.dataSync();
+  const g = grad.arraySync() as number[][];
+  const zs = z.arraySync();
+  zs.forEach((v, i) => {
+    assert.ok(Math.abs(e[i] - closedE(v)) < 1e-5, `E(z${i}) ${e[i]} vs ${closedE(v)}`);
+    // ∇E = (AᵀA + I) z − Aᵀc
+    const ata = [0, 1].map((r) => [0, 1].map((k) => A.reduce((t, row) => t + row[r] * row[k], 0) + (r === k ? 1 : 0)));
+    const atc = [0, 1].map((r) => A.reduce((t, row, q) => t + row[r] * c[q], 0));
+    [0, 1].forEach((r) => assert.ok(Math.abs(g[i][r] - (ata[r][0] * v[0] + ata[r][1] * v[1] - atc[r])) < 1e-5, `∇E(z${i})[${r}]`));
+  });
+  tf.dispose([energy, grad]);
+  // z* for these A, c: (AᵀA + I) = [[3, 1], [1, 6]], Aᵀc = [1.5, −1]
+  const zStar = [(6 * 1.5 - 1 * -1) / 17, (3 * -1 - 1 * 1.5) / 17];
+  const r = await findMinima(score, z, { stepSize: 0.05, maxSteps: 2000, tol: 1e-4, window: 0 });
+  const found = r.minima.arraySync() as number[][];
+  assert.equal(found.length, 1, 'both descents end at the one minimum');
+  found[0].forEach((v, k) => assert.ok(Math.abs(v - zStar[k]) < 1e-3, `z*[${k}] ${v} vs ${zStar[k]}`));
+  tf.dispose([z, r.minima]);
+  assert.equal(tf.memory().numTensors - before, 0);
+  tf.dispose([At, cT]);
 });
