@@ -210,6 +210,10 @@ export interface LandscapeSummary {
   purity: number | null;
   chancePurity: number | null;
   offSupport: number | null;
+  /** Mean brightness, in [0, 1], of the starts that reached a kept minimum, and of the minima they reached (each
+   * start's minimum counted once per start): below the starts' when descending the energy takes ink away. */
+  inkStarts: number;
+  inkMinima: number;
 }
 
 export function summarize(m: LandscapeMapping, result: LandscapeResult = m.result): LandscapeSummary {
@@ -229,19 +233,38 @@ export function summarize(m: LandscapeMapping, result: LandscapeResult = m.resul
     purity: result.purity && Number.isFinite(result.purity.overall) ? result.purity.overall : null,
     chancePurity: chance,
     offSupport: m.offSupport,
+    ...inkShift(m.images, result.minima.minima, result.minima.assignment),
   };
+}
+
+/** Mean (x + 1)/2 of the starts with a minimum (assignment ≥ 0) and of the minimum each reached. */
+export function inkShift(starts: tf.Tensor, minima: tf.Tensor, assignment: Int32Array): { inkStarts: number; inkMinima: number } {
+  const perImage = (x: tf.Tensor): Float32Array => tf.tidy(() => x.add(1).div(2).reshape([x.shape[0], -1]).mean(1).dataSync() as Float32Array);
+  const [s, m] = [perImage(starts), perImage(minima)];
+  let [sum, sumMin, count] = [0, 0, 0];
+  assignment.forEach((k, i) => {
+    if (k < 0) return;
+    sum += s[i];
+    sumMin += m[k];
+    count++;
+  });
+  return count === 0 ? { inkStarts: NaN, inkMinima: NaN } : { inkStarts: sum / count, inkMinima: sumMin / count };
 }
 
 export function summaryLine(s: LandscapeSummary): string {
   const purity = s.purity === null ? '' : `, purity ${(100 * s.purity).toFixed(0)}% (chance ${s.chancePurity === null ? '—' : (100 * s.chancePurity).toFixed(0)}%)`;
   const off = s.offSupport === null ? '' : `; off the data's support the minima are ${(100 * s.offSupport).toFixed(0)}% bright`;
+  const ink = Number.isFinite(s.inkStarts) ? `; ink ${(100 * s.inkStarts).toFixed(1)}% in the starts, ${(100 * s.inkMinima).toFixed(1)}% in their minima` : '';
   const where = s.space === 'latent' ? ' in latent space' : '';
-  return `${s.method}${where}: ${s.minima} minima from ${s.starts} starts (${(100 * s.convergedShare).toFixed(0)}% converged), ε = ${s.epsilon.toPrecision(3)}: ${s.basinsCounted} basins with ≥ 4 members${purity}, largest ${(100 * s.largestBasinShare).toFixed(0)}% of the starts${off}`;
+  return `${s.method}${where}: ${s.minima} minima from ${s.starts} starts (${(100 * s.convergedShare).toFixed(0)}% converged), ε = ${s.epsilon.toPrecision(3)}: ${s.basinsCounted} basins with ≥ 4 members${purity}, largest ${(100 * s.largestBasinShare).toFixed(0)}% of the starts${off}${ink}`;
 }
+
+/** The energy a latent-space mapping descends (its graphs' energy axis). */
+export const LATENT_ENERGY_LABEL = 'energy E(z) = ½‖z‖² − f(g(z))';
 
 /** The disconnectivity graph of a mapping (the paper's minima under each column; hover shows them all). */
 export function drawMapping(m: LandscapeMapping, title: string, result: LandscapeResult = m.result): Promise<LandscapeDrawing> {
-  return drawLandscape(result, m.images, m.labels, { classNames: m.classNames, title });
+  return drawLandscape(result, m.images, m.labels, { classNames: m.classNames, title, ...(m.space === 'latent' ? { energyLabel: LATENT_ENERGY_LABEL } : {}) });
 }
 
 /** Writes landscape.json, landscape.svg and landscape.png into outDir; returns the summary line. */
@@ -422,6 +445,8 @@ export function landscapeRows(ctx: ExperimentContext, tag: string, setting: stri
       [`${tag}_chance_purity`]: s.chancePurity,
       [`${tag}_converged_share`]: s.convergedShare,
       [`${tag}_largest_basin_share`]: s.largestBasinShare,
+      [`${tag}_ink_starts`]: s.inkStarts,
+      [`${tag}_ink_minima`]: s.inkMinima,
       [`${tag}_minima`]: s.minima,
     },
   };

@@ -47,6 +47,8 @@ export interface DrawLandscapeOptions {
   imageSize?: number;
   /** Pixel range of the images and minima (default [-1, 1]). */
   range?: PixelRange;
+  /** Energy axis title (default "energy E(x) = −f(x)"; a latent-space mapping names its E(z)). */
+  energyLabel?: string;
 }
 
 /**
@@ -100,8 +102,8 @@ export async function drawLandscape(
   return {
     layout,
     data,
-    figure: disconnectivityFigure(layout, { columnImages: uris, captions, labels: hover, title, imageSize: opts.imageSize }),
-    svg: disconnectivitySvg(layout, { memberImages: columnImages, captions, title, imageSize: opts.imageSize }),
+    figure: disconnectivityFigure(layout, { columnImages: uris, captions, labels: hover, title, imageSize: opts.imageSize, energyLabel: opts.energyLabel }),
+    svg: disconnectivitySvg(layout, { memberImages: columnImages, captions, title, imageSize: opts.imageSize, energyLabel: opts.energyLabel }),
     captions,
     shows: what,
   };

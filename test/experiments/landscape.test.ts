@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { withExperimentDirs } from './helpers';
 import { startExperiment } from '../../lib/experiments/context';
-import { checkLandscapeRun, ENERGY_LANDSCAPE, mapImageLandscape, mapLatentLandscape, mapTrainedRun, offSupportBrightness, summarize, summaryLine } from '../../lib/experiments/landscape';
+import { checkLandscapeRun, drawMapping, ENERGY_LANDSCAPE, inkShift, LATENT_ENERGY_LABEL, mapImageLandscape, mapLatentLandscape, mapTrainedRun, offSupportBrightness, summarize, summaryLine } from '../../lib/experiments/landscape';
 import { loadDataset } from '../../lib/data/datasets';
 import { initBackend } from '../../lib/backend';
 import { dataSupportMask } from '../../lib/landscape/score';
@@ -69,7 +69,7 @@ test("mapImageLandscape with the data's support: starts and minima hold every pi
   const s = summarize(m);
   assert.equal(s.starts, 8);
   assert.equal(s.offSupport, 0, 'confined minima are black off the support');
-  assert.match(summaryLine(s), /off the data's support the minima are 0% bright$/);
+  assert.match(summaryLine(s), /off the data's support the minima are 0% bright; ink \d+\.\d% in the starts, \d+\.\d% in their minima$/);
   assert.ok(s.minima >= 1 && s.convergedShare >= 0 && s.convergedShare <= 1);
   m.dispose();
   assert.equal(tf.memory().numTensors, before);
@@ -114,7 +114,10 @@ test("mapLatentLandscape: descents over the generator's codes from μ(x); minima
     if (method === 'ad') assert.ok(m.result.linear, 'attraction–diffusion keeps the straight lines beside it');
     const s = summarize(m);
     assert.equal(s.space, 'latent');
-    assert.match(summaryLine(s), /^(linear|ad) in latent space: \d+ minima from 8 starts/);
+    assert.match(summaryLine(s), /^(linear|ad) in latent space: \d+ minima from 8 starts.*; ink \d+\.\d% in the starts/);
+    assert.ok(s.inkStarts > 0 && s.inkStarts < 1 && s.inkMinima >= 0 && s.inkMinima <= 1, `ink ${s.inkStarts} → ${s.inkMinima}`);
+    const drawing = await drawMapping(m, 'latent');
+    assert.ok(drawing.svg.includes(LATENT_ENERGY_LABEL), 'the energy axis names E(z)');
     m.dispose();
   }
   assert.equal(tf.memory().numTensors, before);
@@ -130,4 +133,15 @@ test('mapTrainedRun in latent space refuses, in one line and before any computat
   await assert.rejects(mapTrainedRun({ preset: p, models: { ebm: fake } }, opts), oneLine(/no generator and inference model .* map it in image space$/));
   const nets = { ebm: fake, generator: {} as never, inference: {} as never };
   await assert.rejects(mapTrainedRun({ preset: p, models: nets }, { ...opts, support: 'data' }), oneLine(/image-space descents only/));
+});
+
+test('inkShift: mean brightness of the starts that reached a kept minimum, and of the minimum each reached', () => {
+  // three 1×2 starts, brightness (x + 1)/2: 0.5, 1, 0; two minima: 0.25, 0.75
+  const starts = tf.tensor4d([0, 0, 1, 1, -1, -1], [3, 1, 2, 1]);
+  const minima = tf.tensor4d([-0.5, -0.5, 0.5, 0.5], [2, 1, 2, 1]);
+  const r = inkShift(starts, minima, Int32Array.from([1, 0, -1]));
+  assert.ok(Math.abs(r.inkStarts - 0.75) < 1e-6, `starts ${r.inkStarts}`); // (0.5 + 1) / 2, the third start has no minimum
+  assert.ok(Math.abs(r.inkMinima - 0.5) < 1e-6, `minima ${r.inkMinima}`); // (0.75 + 0.25) / 2
+  assert.ok(Number.isNaN(inkShift(starts, minima, Int32Array.from([-1, -1, -1])).inkStarts), 'no start reached a minimum');
+  tf.dispose([starts, minima]);
 });
