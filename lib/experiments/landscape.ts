@@ -14,7 +14,7 @@ import { UserError } from '../errors';
 import { drawLandscape, type LandscapeDrawing } from '../landscape/draw';
 import { barrierPath, basinContents } from '../landscape/explore';
 import { disconnectivityHoverScript } from '../landscape/figure';
-import { landscapeToJson, mapLandscape, type LandscapeCut, type LandscapeMethod, type LandscapeResult } from '../landscape/map';
+import { landscapeToJson, mapLandscape, type LandscapeCut, type LandscapeMethod, type LandscapeResult, type MapLandscapeOptions } from '../landscape/map';
 import { descentOptionsFromScale } from '../landscape/minima';
 import { dataSupportMask, ebmLandscapeScore, projectOnSupport, supportScore, tiltedPriorScore, type LandscapeScoreFn } from '../landscape/score';
 import { basinPurityChance } from '../landscape/tree';
@@ -92,16 +92,7 @@ export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: L
   const score = mask ? supportScore(ebmLandscapeScore(ebm), mask) : ebmLandscapeScore(ebm);
   try {
     const descent = await descentOptionsFromScale(score, images, { clamp: [-1, 1] });
-    const result = await mapLandscape(score, { images, labels }, {
-      method: opts.method,
-      descent,
-      linear: { resolution: 20 },
-      ad: { trials: 1, clamp: [-1, 1], seed: opts.seed },
-      pairs: opts.method === 'ad' ? { nearest: 4 } : 'all',
-      maxMinima: opts.minima,
-      cut: opts.cut ?? 'most-basins',
-      onProgress: opts.onProgress,
-    });
+    const result = await mapLandscape(score, { images, labels }, stageOptions(opts, descent, [-1, 1]));
     const chancePurity = labels ? basinPurityChance(result.members, labels, { minMembers: result.minMembers }) : null;
     const measure = opts.measureSupport ?? mask;
     return {
@@ -122,6 +113,20 @@ export async function mapImageLandscape(ebm: Ebm, dataset: ImageDataset, opts: L
     images.dispose();
     throw e;
   }
+}
+
+/** The stages' settings both mappings share: 20-point straight lines, one AD chain per pair (kept in `clamp`), AD between each minimum's 4 nearest, straight lines between all pairs. */
+function stageOptions(opts: LandscapeMapOptions, descent: MapLandscapeOptions['descent'], clamp?: readonly [number, number]): MapLandscapeOptions {
+  return {
+    method: opts.method,
+    descent,
+    linear: { resolution: 20 },
+    ad: { trials: 1, seed: opts.seed, ...(clamp ? { clamp } : {}) },
+    pairs: opts.method === 'ad' ? { nearest: 4 } : 'all',
+    maxMinima: opts.minima,
+    cut: opts.cut ?? 'most-basins',
+    onProgress: opts.onProgress,
+  };
 }
 
 /** Mean of (x + 1)/2 over the pixels where `mask` is 0, over every image of `x` (0 when the mask covers everything). */
@@ -156,16 +161,7 @@ export async function mapLatentLandscape(
   let inLatent: LandscapeResult | null = null;
   try {
     const descent = await descentOptionsFromScale(score, codes);
-    inLatent = await mapLandscape(score, { images: codes, labels }, {
-      method: opts.method,
-      descent,
-      linear: { resolution: 20 },
-      ad: { trials: 1, seed: opts.seed },
-      pairs: opts.method === 'ad' ? { nearest: 4 } : 'all',
-      maxMinima: opts.minima,
-      cut: opts.cut ?? 'most-basins',
-      onProgress: opts.onProgress,
-    });
+    inLatent = await mapLandscape(score, { images: codes, labels }, stageOptions(opts, descent));
     const z = inLatent.minima.minima;
     const pictured = tf.tidy(() => nets.generator.generate(z, false));
     const picture = (r: LandscapeResult): LandscapeResult => ({ ...r, minima: { ...r.minima, minima: pictured } });
